@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the project needs, only those missing, with
+# no prompts. usage: install-deps.sh [build|test]
+set -euo pipefail
+
+build_pkgs=(cmake ninja-build g++ pkg-config git
+  libyaml-dev libgit2-dev libcpp-httplib-dev libspdlog-dev libfmt-dev catch2
+  libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libcli11-dev libssl-dev)
+# The schema agreement test runs Debian's python3 with jsonschema and PyYAML;
+# the fuzzer needs clang and its libFuzzer runtime.
+test_pkgs=(python3 python3-jsonschema python3-yaml clang libclang-rt-14-dev)
+
+pkgs=("${build_pkgs[@]}")
+[ "${1:-build}" = test ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "error: run as root (or install sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

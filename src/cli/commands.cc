@@ -1,0 +1,77 @@
+#include "cli/commands.hh"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include "config/names.hh"
+
+namespace cwf::cli {
+namespace {
+
+void print_usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: convox-workflows COMMAND [ARGS...]\n\n"
+               "Runs Convox workflows from a .convox-workflows.yml file.\n\ncommands:\n");
+  for (const auto& c : commands()) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
+  std::fprintf(out, "\nRun 'convox-workflows COMMAND --help' for a command's flags.\n");
+}
+
+}  // namespace
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"validate", "check workflows files and report every error with its line and column", run_validate},
+      {"plan", "show what changes between two workflows files or two revisions", run_plan},
+      {"version", "print the version and the libraries it was built with", run_version},
+  };
+  return table;
+}
+
+int parse_args(CLI::App& app, const Args& args) {
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << app.get_name() << ": " << e.what() << "\nRun '" << app.get_name()
+              << " --help' for usage.\n";
+    return kExitUsage;
+  }
+  return -1;
+}
+
+int main(int argc, char** argv) {
+  Args args(argv + std::min(argc, 1), argv + argc);
+  if (args.empty()) {
+    print_usage(stderr);
+    return kExitUsage;
+  }
+  const std::string name = args.front();
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_usage(stdout);
+    return kExitOk;
+  }
+  if (name == "--version") return run_version({});
+  const auto& table = commands();
+  auto it = std::find_if(table.begin(), table.end(), [&](const Command& c) { return name == c.name; });
+  if (it == table.end()) {
+    std::vector<std::string> names;
+    for (const auto& c : table) names.emplace_back(c.name);
+    std::cerr << "convox-workflows: unknown command '" << name << "'";
+    if (auto near = config::closest_match(name, names)) std::cerr << "; did you mean '" << *near << "'?";
+    std::cerr << "\nRun 'convox-workflows --help' for the list of commands.\n";
+    return kExitUsage;
+  }
+  try {
+    return it->run(Args(args.begin() + 1, args.end()));
+  } catch (const std::exception& e) {
+    std::cerr << "convox-workflows " << name << ": fatal: " << e.what() << "\n";
+    return kExitUsage;
+  }
+}
+
+}  // namespace cwf::cli

@@ -1,0 +1,38 @@
+#pragma once
+
+// The subcommand table and the one place that turns a command's outcome
+// (or an unexpected exception) into the process exit code.
+
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace cwf::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // invalid input, failed job, changes found
+inline constexpr int kExitUsage = 2;    // bad flags, unreadable files
+
+using Args = std::vector<std::string>;
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const Args& args);
+};
+
+const std::vector<Command>& commands();
+int main(int argc, char** argv);
+
+// Parses ARGS into APP. Returns -1 to go on, else the exit code to return
+// (0 after --help, kExitUsage after a usage error, both already printed).
+int parse_args(CLI::App& app, const Args& args);
+
+int run_validate(const Args& args);
+int run_plan(const Args& args);
+int run_version(const Args& args);
+
+}  // namespace cwf::cli

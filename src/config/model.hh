@@ -1,0 +1,88 @@
+#pragma once
+
+// The workflows file once validated: every default already applied, so the
+// executor and the plan read effective values only.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/diagnostics.hh"
+#include "config/duration.hh"
+
+namespace cwf::config {
+
+enum class Integration { github, gitlab, git };
+enum class Concurrency { queue, cancel_previous, skip_if_running };
+enum class TaskType { build, promote, run, script };
+
+const char* to_string(Integration i);
+const char* to_string(Concurrency c);
+const char* to_string(TaskType t);
+
+inline constexpr Seconds kDefaultTaskTimeout{3600};
+
+struct HealthCheck {
+  std::string url;
+  Seconds timeout{300};
+  Seconds interval{5};
+  int expect_min = 200;  // an accepted status is in [expect_min, expect_max]
+  int expect_max = 399;
+};
+
+struct Task {
+  TaskType type = TaskType::script;
+  std::string name;  // as written, or derived ("build web")
+  Seconds timeout = kDefaultTaskTimeout;
+  bool continue_on_error = false;
+  Position pos;
+
+  // build, promote, run
+  std::string app;
+  std::string rack;  // empty: the convox CLI's current rack
+  // build
+  std::string manifest = "docker-compose.yml";
+  bool promote = false;
+  std::string description;
+  std::map<std::string, std::string> build_args;
+  // promote (and build with promote: true)
+  std::optional<HealthCheck> health_check;
+  // promote and run: empty means the release of the nearest earlier build of
+  // the app (release_from_task holds its index), or for run the app's current one.
+  std::string release;
+  std::optional<int> release_from_task;
+  // run
+  std::string service;
+  // run (a command line on the rack) and script (run by /bin/sh -c)
+  std::string command;
+  // script
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+  std::string working_directory;
+};
+
+struct Trigger {
+  Integration integration = Integration::github;
+  std::string repository;
+  std::string branch;
+  bool require_status = true;
+  std::vector<std::string> paths;
+};
+
+struct Workflow {
+  std::string name;
+  Trigger trigger;
+  std::vector<Task> tasks;
+  Concurrency concurrency = Concurrency::queue;
+  Position pos;
+};
+
+struct Config {
+  int version = 1;
+  std::vector<Workflow> workflows;  // in file order
+
+  const Workflow* find(const std::string& name) const;
+};
+
+}  // namespace cwf::config

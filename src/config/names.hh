@@ -1,0 +1,34 @@
+#pragma once
+
+// Rules for the names and paths a workflows file holds, and "did you mean".
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cwf::config {
+
+// The closest of CANDIDATES to WORD within a small edit distance, if any.
+std::optional<std::string> closest_match(std::string_view word,
+                                         const std::vector<std::string>& candidates);
+
+// Each returns nullopt when valid, else the reason (to follow "invalid X: ").
+std::optional<std::string> workflow_name_error(std::string_view name);
+std::optional<std::string> env_name_error(std::string_view name);
+// A path that must stay inside the checkout: relative, no ".." escaping it.
+std::optional<std::string> relative_path_error(std::string_view path);
+// A branch name or branch glob, by git's ref-name rules.
+std::optional<std::string> branch_error(std::string_view branch);
+// "owner/name" (github), "group/sub/name" (gitlab).
+std::optional<std::string> forge_repository_error(std::string_view repo, bool allow_subgroups);
+// An https, ssh (URL or scp-like) or file URL, without credentials in it.
+std::optional<std::string> git_url_error(std::string_view url);
+
+// An http:// or https:// URL with a host.
+std::optional<std::string> http_url_error(std::string_view url);
+
+// "Deploy_Prod" -> "deploy-prod": a suggestion for an invalid workflow name.
+std::string suggest_workflow_name(std::string_view name);
+
+}  // namespace cwf::config

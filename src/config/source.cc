@@ -1,0 +1,150 @@
+#include "config/source.hh"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sys/stat.h>
+
+namespace cwf::config {
+namespace {
+
+std::string human_size(std::uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return buf;
+}
+
+Result<std::string> read_capped(std::istream& in, const std::string& name, std::uint64_t size_hint = 0) {
+  std::string out;
+  out.reserve(std::min<std::uint64_t>(size_hint, kMaxSourceBytes) + 1);
+  char buf[65536];
+  while (out.size() <= kMaxSourceBytes) {
+    in.read(buf, sizeof buf);
+    out.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (!in) break;
+  }
+  if (in.bad()) return make_error(name + ": read error: " + std::strerror(errno));
+  return out;
+}
+
+// Length of the UTF-8 sequence at S[0], or 0 when it is not valid UTF-8
+// (overlong forms, surrogates and code points past U+10FFFF included).
+std::size_t utf8_length(std::string_view s) {
+  auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  auto cont = [&](std::size_t i) { return i < s.size() && (b(i) & 0xC0) == 0x80; };
+  unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && b(1) < 0xA0) return 0;
+    if (c == 0xED && b(1) >= 0xA0) return 0;
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && b(1) < 0x90) return 0;
+    if (c == 0xF4 && b(1) >= 0x90) return 0;
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Source source_from_string(std::string name, std::string text) {
+  Source s;
+  s.name = std::move(name);
+  s.size = text.size();
+  s.text = std::move(text);
+  return s;
+}
+
+Result<Source> read_source(const std::string& path) {
+  Source src;
+  if (path == "-") {
+    src.name = "<stdin>";
+    auto text = read_capped(std::cin, src.name);
+    if (!text) return text.error();
+    src.text = std::move(*text);
+    src.size = src.text.size();
+    return src;
+  }
+  src.name = path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return make_error(path + ": " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return make_error(path + ": is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(path + ": " + std::strerror(errno));
+  auto text = read_capped(in, path, static_cast<std::uint64_t>(st.st_size));
+  if (!text) return text.error();
+  src.text = std::move(*text);
+  src.size = std::max<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), src.text.size());
+  return src;
+}
+
+bool check_source_bytes(const Source& src, Diagnostics& diags) {
+  if (src.size > kMaxSourceBytes) {
+    diags.error({1, 1}, "file is too large (" + human_size(src.size) + "); the limit is " +
+                            human_size(kMaxSourceBytes));
+    return false;
+  }
+  std::string_view t = src.text;
+  int line = 1, col = 1;
+  for (std::size_t i = 0; i < t.size();) {
+    unsigned char c = static_cast<unsigned char>(t[i]);
+    if (c >= 0x20 && c < 0x7F) {  // printable ASCII: nearly every byte
+      ++col;
+      ++i;
+      continue;
+    }
+    if (c == 0) {
+      diags.error({line, col}, "file contains binary data (a NUL byte); a workflows file is UTF-8 text");
+      return false;
+    }
+    std::size_t n = utf8_length(t.substr(i));
+    if (n == 0) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", c);
+      diags.error({line, col}, std::string("invalid UTF-8 (byte ") + hex + "); a workflows file is UTF-8 text");
+      return false;
+    }
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "%04X", c);
+      diags.error({line, col}, std::string("control character U+") + hex + " is not allowed in YAML");
+      return false;
+    }
+    if (c == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+    i += n;
+  }
+  return true;
+}
+
+Position find_tab_indentation(std::string_view text, int up_to_line) {
+  int line = 1;
+  std::size_t start = 0;
+  while (start <= text.size() && line <= up_to_line) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view l = text.substr(start, end - start);
+    std::size_t first = l.find_first_not_of(" \t");
+    if (first != std::string_view::npos && l[first] != '#' && l[first] != '\r') {
+      std::size_t tab = l.substr(0, first).find('\t');
+      if (tab != std::string_view::npos) return {line, static_cast<int>(tab) + 1};
+    }
+    if (end == text.size()) break;
+    start = end + 1;
+    ++line;
+  }
+  return {};
+}
+
+}  // namespace cwf::config

@@ -1,0 +1,233 @@
+#include <algorithm>
+
+#include "config/loader_internal.hh"
+#include "config/names.hh"
+
+namespace cwf::config {
+namespace {
+
+const std::vector<std::string> kTaskTypes = {"build", "promote", "run", "script"};
+const std::vector<std::string> kCommonKeys = {"type", "name", "timeout", "continue_on_error"};
+const std::vector<std::string> kBuildKeys = {"app", "manifest", "promote", "rack", "description",
+                                             "build_args", "health_check"};
+const std::vector<std::string> kPromoteKeys = {"app", "rack", "release", "health_check"};
+const std::vector<std::string> kRunKeys = {"app", "service", "command", "rack", "release"};
+const std::vector<std::string> kScriptKeys = {"command", "argv", "env", "working_directory"};
+
+// What the runner itself puts in every task's environment.
+const std::vector<std::string> kRunnerEnv = {"CONVOX_WORKFLOW", "CONVOX_JOB_ID", "BUILD_GIT_SHA",
+                                             "GIT_BRANCH",      "GIT_REPOSITORY", "APP",
+                                             "BUILD_ID",        "RELEASE"};
+
+std::vector<std::string> with_common(const std::vector<std::string>& extra) {
+  std::vector<std::string> keys = kCommonKeys;
+  for (const auto& k : extra)
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  return keys;
+}
+
+// The keys a task of TYPE may hold; nullopt: of any type (the type is unknown,
+// so only the type is worth an error).
+const std::vector<std::string>& keys_for(std::optional<TaskType> type) {
+  static const std::vector<std::string> build = with_common(kBuildKeys), promote = with_common(kPromoteKeys),
+                                        run = with_common(kRunKeys), script = with_common(kScriptKeys);
+  static const std::vector<std::string> any = [] {
+    std::vector<std::string> all = kBuildKeys;
+    for (const auto* more : {&kPromoteKeys, &kRunKeys, &kScriptKeys}) all.insert(all.end(), more->begin(), more->end());
+    return with_common(all);
+  }();
+  if (!type) return any;
+  switch (*type) {
+    case TaskType::build: return build;
+    case TaskType::promote: return promote;
+    case TaskType::run: return run;
+    case TaskType::script: return script;
+  }
+  return any;
+}
+
+// A status code 100-599 at the start of S, or -1.
+int status_code(std::string_view s) {
+  if (s.size() < 3 || s[0] < '1' || s[0] > '5') return -1;
+  for (int i = 1; i < 3; ++i)
+    if (s[i] < '0' || s[i] > '9') return -1;
+  return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+}
+
+// "200", 200 or "200-399".
+bool parse_expect_status(const yaml::Node& n, HealthCheck& hc) {
+  if (!n.is_scalar()) return false;
+  std::string_view v = n.value;
+  int lo = status_code(v);
+  int hi = v.size() == 3 ? lo : (v.size() == 7 && v[3] == '-' ? status_code(v.substr(4)) : -1);
+  if (lo < 0 || hi < lo) return false;
+  hc.expect_min = lo;
+  hc.expect_max = hi;
+  return true;
+}
+
+std::optional<HealthCheck> load_health_check(MapReader& task) {
+  const yaml::Node* node = task.get("health_check");
+  if (!node) return std::nullopt;
+  static const std::vector<std::string> keys = {"url", "timeout", "interval", "expect_status"};
+  MapReader r(*node, task.what() + ": health_check", keys, task.diags());
+  if (!r.ok()) return std::nullopt;
+  HealthCheck hc;
+  if (auto url = r.string("url", true)) {
+    if (auto e = http_url_error(*url)) r.diags().error(r.get("url")->pos, r.what() + ": url: " + *e);
+    hc.url = *url;
+  }
+  if (auto d = r.duration("timeout")) hc.timeout = *d;
+  if (auto d = r.duration("interval")) hc.interval = *d;
+  if (hc.interval > hc.timeout)
+    r.diags().error(r.pos(), r.what() + ": interval is longer than timeout");
+  if (const yaml::Node* es = r.get("expect_status"); es && !parse_expect_status(*es, hc))
+    r.diags().error(es->pos, r.what() + ": expect_status: expected a status such as 200 or a range "
+                                        "such as 200-399");
+  return hc;
+}
+
+void check_relative(MapReader& r, const std::string& key, const std::string& path) {
+  if (auto e = relative_path_error(path))
+    r.diags().error(r.get(key)->pos, r.what() + ": " + key + ": invalid path '" + path + "': " + *e);
+}
+
+void load_script(MapReader& r, Task& t) {
+  bool has_command = r.get("command"), has_argv = r.get("argv");
+  if (has_command && has_argv)
+    r.diags().error(r.get("argv")->pos, r.what() + ": set either 'command' or 'argv', not both");
+  else if (!has_command && !has_argv)
+    r.diags().error(r.pos(), r.what() + ": missing required key 'command' (or 'argv')");
+  if (auto c = r.string("command")) t.command = *c;
+  if (auto a = r.strings("argv", true)) t.argv = *a;
+  if (auto env = r.string_map("env")) {
+    for (const auto& [k, v] : *env)
+      if (std::find(kRunnerEnv.begin(), kRunnerEnv.end(), k) != kRunnerEnv.end())
+        r.diags().warning(r.get("env")->pos,
+                          r.what() + ": env: " + k + " is set by the runner and overrides this value");
+    t.env = *env;
+  }
+  if (auto wd = r.string("working_directory")) {
+    check_relative(r, "working_directory", *wd);
+    t.working_directory = *wd;
+  }
+}
+
+std::optional<Task> load_task(const yaml::Node& node, const std::string& what,
+                              const Defaults& defaults, Diagnostics& diags) {
+  // The type decides which keys are allowed, so read it before the others.
+  const yaml::Node* type_node = nullptr;
+  if (node.is_map())
+    for (std::size_t i = 0; i < node.map_size(); ++i)
+      if (node.key(i).value == "type") type_node = &node.val(i);
+  std::optional<TaskType> type;
+  if (type_node && type_node->is_scalar()) {
+    for (std::size_t i = 0; i < kTaskTypes.size(); ++i)
+      if (type_node->value == kTaskTypes[i]) type = static_cast<TaskType>(i);
+  }
+  std::string label = what + (type ? std::string(" (") + to_string(*type) + ")" : "");
+  int errors = diags.error_count();
+  MapReader r(node, label, keys_for(type), diags);
+  if (!r.ok()) return std::nullopt;
+  if (!type) {
+    // Without a type only "missing/unknown type" is worth saying.
+    if (!type_node) {
+      diags.error(node.pos, what + ": missing required key 'type' (one of: build, promote, run, script)");
+    } else {
+      read_choice(r, "type", kTaskTypes);
+    }
+    return std::nullopt;
+  }
+  Task t;
+  t.type = *type;
+  t.pos = node.pos;
+  if (auto n = r.string("name")) t.name = *n;
+  t.timeout = r.duration("timeout").value_or(defaults.timeout.value_or(kDefaultTaskTimeout));
+  t.continue_on_error = r.boolean("continue_on_error").value_or(false);
+
+  if (t.type == TaskType::script) {
+    load_script(r, t);
+  } else {
+    if (auto app = r.string("app", true)) t.app = *app;
+    t.rack = r.string("rack").value_or(defaults.rack.value_or(""));
+    if (auto rel = r.string("release")) t.release = *rel;
+  }
+  if (t.type == TaskType::build) {
+    if (auto m = r.string("manifest")) {
+      check_relative(r, "manifest", *m);
+      t.manifest = *m;
+    }
+    t.promote = r.boolean("promote").value_or(false);
+    if (auto d = r.string("description")) t.description = *d;
+    if (auto args = r.string_map("build_args")) t.build_args = *args;
+    if (r.get("health_check") && !t.promote)
+      diags.error(r.get("health_check")->pos, label + ": health_check needs 'promote: true'");
+  }
+  if (t.type == TaskType::build || t.type == TaskType::promote) t.health_check = load_health_check(r);
+  if (t.type == TaskType::run) {
+    if (auto s = r.string("service", true)) t.service = *s;
+    if (auto c = r.string("command", true)) t.command = *c;
+  }
+  if (t.name.empty()) {
+    t.name = to_string(t.type);
+    if (!t.app.empty()) t.name += " " + t.app;
+  }
+  if (diags.error_count() != errors) return std::nullopt;
+  return t;
+}
+
+// A promote (or run) without a release acts on what the nearest earlier build
+// of the same app produced.
+void link_releases(std::vector<std::optional<Task>>& tasks, std::span<const yaml::Node* const> nodes,
+                   const std::string& what, Diagnostics& diags) {
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    if (!tasks[i]) continue;
+    Task& t = *tasks[i];
+    if ((t.type != TaskType::promote && t.type != TaskType::run) || !t.release.empty()) continue;
+    for (std::size_t j = i; j-- > 0;) {
+      if (tasks[j] && tasks[j]->type == TaskType::build && tasks[j]->app == t.app) {
+        t.release_from_task = static_cast<int>(j);
+        break;
+      }
+    }
+    if (t.type == TaskType::promote && !t.release_from_task)
+      diags.error(nodes[i]->pos, what + "[" + std::to_string(i) + "] (promote): no release to promote for app '" +
+                                     t.app + "': set 'release', or add a build of '" + t.app + "' before it");
+  }
+}
+
+}  // namespace
+
+bool load_tasks(MapReader& workflow, const Defaults& defaults, std::vector<Task>& out) {
+  const yaml::Node* list = workflow.require("tasks");
+  if (!list) return false;
+  Diagnostics& diags = workflow.diags();
+  std::string what = workflow.what() + ": tasks";
+  if (!list->is_sequence()) {
+    diags.error(list->pos, what + ": expected a list, got " + std::string(yaml::describe(*list)));
+    return false;
+  }
+  if (list->children.empty()) {
+    diags.error(list->pos, what + ": a workflow needs at least one task");
+    return false;
+  }
+  int errors = diags.error_count();
+  std::map<std::string, std::size_t> names;  // task name -> index in the list
+  std::vector<std::optional<Task>> tasks;
+  tasks.reserve(list->children.size());
+  for (std::size_t i = 0; i < list->children.size(); ++i) {
+    auto& t = tasks.emplace_back(load_task(*list->children[i], what + "[" + std::to_string(i) + "]", defaults, diags));
+    if (!t) continue;
+    if (auto [it, fresh] = names.emplace(t->name, i); !fresh)
+      diags.warning(t->pos, what + "[" + std::to_string(i) + "]: same name as tasks[" +
+                                std::to_string(it->second) + "] ('" + t->name +
+                                "'); give it a 'name' to tell them apart in logs");
+  }
+  link_releases(tasks, list->children, what, diags);
+  if (diags.error_count() != errors) return false;
+  out.reserve(tasks.size());
+  for (auto& t : tasks) out.push_back(std::move(*t));
+  return true;
+}
+
+}  // namespace cwf::config
