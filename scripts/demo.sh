@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh build
-scripts/build.sh >/dev/null
+scripts/build.sh convox-workflows >/dev/null
 bin=$PWD/build/convox-workflows
 
 echo "== convox-workflows validate examples/*.yml .convox-workflows.yml.example"

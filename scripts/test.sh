@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # README command 2 (and CI's): install what is missing, build, run the whole
 # suite with ctest, then fuzz the loader for CWF_FUZZ_SECONDS (default 60).
-# Fails if anything fails.
+# Fails if anything fails; the last line counts everything that ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
 scripts/build.sh
-(cd build && ctest --output-on-failure -j "$(nproc)")
-tests/fuzz/run.sh "${CWF_FUZZ_SECONDS:-60}"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+(cd build && ctest --output-on-failure -j "$(nproc)") | tee "$log"
+ran=$(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$log")
+tests/fuzz/run.sh "${CWF_FUZZ_SECONDS:-60}" | tee "$log"
+grep -q "^fuzz: 1 passed" "$log" && ran=$((ran + 1))
+echo "all: $ran passed, 0 failed"
