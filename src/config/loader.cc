@@ -34,7 +34,7 @@ std::optional<Trigger> load_trigger(MapReader& workflow) {
     else
       e = forge_repository_error(*repo, t.integration == Integration::gitlab);
     if (e)
-      diags.error(r.get("repository")->pos, r.what() + ": invalid repository '" + *repo + "': " + *e);
+      diags.error(r.get("repository")->pos, r.what() + ": invalid repository '" + redact_url(*repo) + "': " + *e);
     t.repository = *repo;
   }
   if (auto branch = r.string("branch", true)) {
@@ -68,12 +68,9 @@ std::optional<Workflow> load_workflow(const yaml::Node& node, std::size_t index,
                                       const Defaults& defaults, Diagnostics& diags) {
   std::string what = "workflows[" + std::to_string(index) + "]";
   // Name the workflow in messages as soon as we know its name.
-  if (node.is_map()) {
-    for (std::size_t i = 0; i < node.map_size(); ++i)
-      if (node.key(i).value == "name" && node.val(i).is_scalar() && !node.val(i).value.empty() &&
-          node.val(i).value.size() < 80)
-        what = "workflow '" + std::string(node.val(i).value) + "'";
-  }
+  if (const yaml::Node* name = node.find("name");
+      name && name->is_scalar() && !name->value.empty() && name->value.size() < 80)
+    what = "workflow '" + std::string(name->value) + "'";
   int errors = diags.error_count();
   MapReader r(node, what, kWorkflowKeys, diags);
   if (!r.ok()) return std::nullopt;
@@ -153,10 +150,7 @@ LoadResult load(const Source& src) {
       for (std::size_t i = 0; i < list->children.size(); ++i) {
         const yaml::Node& node = *list->children[i];
         // Checked on the raw name, so a duplicate shows even when either copy has other errors.
-        const yaml::Node* name = nullptr;
-        for (std::size_t k = 0; node.is_map() && k < node.map_size(); ++k)
-          if (node.key(k).value == "name" && node.val(k).is_scalar()) name = &node.val(k);
-        if (name) {
+        if (const yaml::Node* name = node.find("name"); name && name->is_scalar()) {
           if (auto [it, fresh] = seen.emplace(name->value, name->pos); !fresh)
             diags.error(name->pos, "workflow '" + std::string(name->value) + "': duplicate workflow name (first defined at line " +
                                        std::to_string(it->second.line) + ")");

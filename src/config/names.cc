@@ -154,6 +154,16 @@ std::optional<std::string> forge_repository_error(std::string_view repo, bool al
   return std::nullopt;
 }
 
+std::string redact_url(std::string_view url) {
+  std::size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  std::size_t host_start = scheme + 3;
+  std::size_t authority_end = url.find('/', host_start);
+  std::size_t at = url.rfind('@', authority_end == std::string_view::npos ? url.size() : authority_end);
+  if (at == std::string_view::npos || at < host_start) return std::string(url);
+  return std::string(url.substr(0, host_start)) + "***" + std::string(url.substr(at));
+}
+
 std::optional<std::string> http_url_error(std::string_view url) {
   std::string_view rest = url.starts_with("https://") ? url.substr(8) : url.starts_with("http://") ? url.substr(7) : "";
   if (rest.empty() || has_space(url) || rest[0] == '/' || rest[0] == '?' || rest[0] == '#')

@@ -28,6 +28,9 @@ std::optional<std::string> git_url_error(std::string_view url);
 // An http:// or https:// URL with a host.
 std::optional<std::string> http_url_error(std::string_view url);
 
+// URL with any user:password@ replaced by ***@, for messages and logs.
+std::string redact_url(std::string_view url);
+
 // "Deploy_Prod" -> "deploy-prod": a suggestion for an invalid workflow name.
 std::string suggest_workflow_name(std::string_view name);
 

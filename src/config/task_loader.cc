@@ -116,10 +116,7 @@ void load_script(MapReader& r, Task& t) {
 std::optional<Task> load_task(const yaml::Node& node, const std::string& what,
                               const Defaults& defaults, Diagnostics& diags) {
   // The type decides which keys are allowed, so read it before the others.
-  const yaml::Node* type_node = nullptr;
-  if (node.is_map())
-    for (std::size_t i = 0; i < node.map_size(); ++i)
-      if (node.key(i).value == "type") type_node = &node.val(i);
+  const yaml::Node* type_node = node.find("type");
   std::optional<TaskType> type;
   if (type_node && type_node->is_scalar()) {
     for (std::size_t i = 0; i < kTaskTypes.size(); ++i)

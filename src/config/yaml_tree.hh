@@ -38,6 +38,12 @@ struct Node {
   std::size_t map_size() const { return children.size() / 2; }
   const Node& key(std::size_t i) const { return *children[2 * i]; }
   const Node& val(std::size_t i) const { return *children[2 * i + 1]; }
+  // The value of the first key NAME of a map, or null.
+  const Node* find(std::string_view name) const {
+    for (std::size_t i = 0; is_map() && i < map_size(); ++i)
+      if (key(i).is_scalar() && key(i).value == name) return &val(i);
+    return nullptr;
+  }
 };
 
 // Nesting deeper than this is no workflows file (the format needs 6 levels).

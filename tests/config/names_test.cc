@@ -66,3 +66,10 @@ TEST_CASE("repositories by integration") {
     CHECK(git_url_error(bad).has_value());
   }
 }
+
+TEST_CASE("credentials in URLs are redacted") {
+  CHECK(redact_url("https://user:s3cret@git.example.com/x.git") == "https://***@git.example.com/x.git");
+  CHECK(redact_url("https://tok@host/a@b") == "https://***@host/a@b");
+  CHECK(redact_url("https://host/a@b") == "https://host/a@b");
+  CHECK(redact_url("git@host:x.git") == "git@host:x.git");
+}
