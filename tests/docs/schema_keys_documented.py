@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Every key the JSON Schema defines appears in docs/workflows-file.md, and
-every key has a description (directly or through the definition it refers to)."""
+"""Every key the JSON Schema defines appears in docs/workflows-file.md and is
+set in .convox-workflows.yml.example, and every key has a description
+(directly or through the definition it refers to)."""
 import json
 import pathlib
 import re
@@ -52,6 +53,10 @@ def collect(node):
 
 
 collect(schema)
+example = (root / ".convox-workflows.yml.example").read_text()
+for key in sorted(keys):
+    if not re.search(rf"(^|[\s{{,-]){re.escape(key)}:", example, re.M):
+        problems.append(f"{key}: not set in .convox-workflows.yml.example")
 for p in sorted(set(problems)):
     print("FAIL", p)
 print(f"{len(keys)} schema keys checked; {len(set(problems))} problems")
