@@ -24,6 +24,9 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"validate", "check workflows files and report every error with its line and column", run_validate},
       {"plan", "show what changes between two workflows files or two revisions", run_plan},
+      {"exec", "run a workflow once, here, on a commit of a local repository", run_exec},
+      {"jobs", "list jobs, newest first", run_jobs},
+      {"logs", "print a job's log, or follow it", run_logs},
       {"version", "print the version and the libraries it was built with", run_version},
   };
   return table;

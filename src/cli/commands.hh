@@ -32,6 +32,9 @@ int main(int argc, char** argv);
 int parse_args(CLI::App& app, const Args& args);
 
 int run_validate(const Args& args);
+int run_exec(const Args& args);
+int run_jobs(const Args& args);
+int run_logs(const Args& args);
 int run_plan(const Args& args);
 int run_version(const Args& args);
 

@@ -1,5 +1,7 @@
 #include "config/source.hh"
 
+#include "util/utf8.hh"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -27,29 +29,6 @@ Result<std::string> read_capped(std::istream& in, const std::string& name, std::
   }
   if (in.bad()) return make_error(name + ": read error: " + std::strerror(errno));
   return out;
-}
-
-// Length of the UTF-8 sequence at S[0], or 0 when it is not valid UTF-8
-// (overlong forms, surrogates and code points past U+10FFFF included).
-std::size_t utf8_length(std::string_view s) {
-  auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-  auto cont = [&](std::size_t i) { return i < s.size() && (b(i) & 0xC0) == 0x80; };
-  unsigned char c = b(0);
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && b(1) < 0xA0) return 0;
-    if (c == 0xED && b(1) >= 0xA0) return 0;
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && b(1) < 0x90) return 0;
-    if (c == 0xF4 && b(1) >= 0x90) return 0;
-    return 4;
-  }
-  return 0;
 }
 
 }  // namespace
@@ -104,7 +83,7 @@ bool check_source_bytes(const Source& src, Diagnostics& diags) {
       diags.error({line, col}, "file contains binary data (a NUL byte); a workflows file is UTF-8 text");
       return false;
     }
-    std::size_t n = utf8_length(t.substr(i));
+    std::size_t n = utf8_sequence_length(t.substr(i));
     if (n == 0) {
       char hex[8];
       std::snprintf(hex, sizeof hex, "0x%02X", c);

@@ -1,46 +1,8 @@
 #include "git/repository.hh"
 
-#include <git2.h>
+#include "git/handles.hh"
 
 namespace cwf::git {
-namespace {
-
-// Every libgit2 handle is owned by a unique_ptr that frees it.
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-template <typename T, void (*Free)(T*)>
-using Handle = std::unique_ptr<T, Deleter<T, Free>>;
-
-using RepoHandle = Handle<git_repository, git_repository_free>;
-using ObjectHandle = Handle<git_object, git_object_free>;
-using TreeHandle = Handle<git_tree, git_tree_free>;
-using EntryHandle = Handle<git_tree_entry, git_tree_entry_free>;
-using CommitHandle = Handle<git_commit, git_commit_free>;
-using BlobHandle = Handle<git_blob, git_blob_free>;
-
-// The one way a libgit2 failure becomes an error message.
-Error git_failure(const std::string& what) {
-  const git_error* e = git_error_last();
-  return make_error(what + ": " + (e && e->message ? e->message : "unknown libgit2 error"));
-}
-
-struct Library {
-  Library() { git_libgit2_init(); }
-  ~Library() { git_libgit2_shutdown(); }
-};
-
-void ensure_library() { static Library lib; }
-
-std::string oid_string(const git_oid* oid) {
-  char buf[GIT_OID_HEXSZ + 1];
-  git_oid_tostr(buf, sizeof buf, oid);
-  return buf;
-}
-
-}  // namespace
-
 std::string library_version() {
   int major = 0, minor = 0, rev = 0;
   git_libgit2_version(&major, &minor, &rev);

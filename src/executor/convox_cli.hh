@@ -1,0 +1,38 @@
+#pragma once
+
+// The convox CLI's command lines for each task type, and reading what
+// `convox build --id` reports. Values from the file and the push go in as
+// separate arguments, never through a shell.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/model.hh"
+
+namespace cwf::executor {
+
+std::vector<std::string> build_argv(const std::string& convox, const config::Task& t, const std::string& workspace,
+                                    const std::string& description);
+std::vector<std::string> promote_argv(const std::string& convox, const config::Task& t, const std::string& release);
+std::vector<std::string> run_argv(const std::string& convox, const config::Task& t, const std::string& release);
+
+// Finds the "Build:   BXXXX" and "Release: RXXXX" lines that end
+// `convox build --id` output, and the CLI's "ERROR: ..." line, in output
+// fed in any chunking.
+class BuildOutputScanner {
+ public:
+  void feed(std::string_view chunk);
+  void finish();  // the last line may lack its newline
+  const std::string& build_id() const { return build_id_; }
+  const std::string& release_id() const { return release_id_; }
+  // The CLI's last "ERROR: ..." line, the reason a command failed.
+  const std::string& error_line() const { return error_line_; }
+
+ private:
+  void line(std::string_view l);
+  std::string partial_;
+  std::string build_id_, release_id_, error_line_;
+};
+
+}  // namespace cwf::executor

@@ -1,0 +1,304 @@
+#include "executor/executor.hh"
+
+#include <csignal>
+#include <cstring>
+#include <map>
+
+#include "config/names.hh"
+#include "executor/convox_cli.hh"
+#include "executor/health_check.hh"
+#include "executor/job_log.hh"
+#include "executor/run_process.hh"
+
+namespace cwf::executor {
+namespace {
+
+using store::TaskOutcome;
+using store::TaskState;
+using std::chrono::milliseconds;
+
+TaskOutcome ended(TaskState state, std::string reason) {
+  TaskOutcome o;
+  o.state = state;
+  o.reason = std::move(reason);
+  return o;
+}
+
+std::string seconds_text(milliseconds d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(d.count()) / 1000.0);
+  return buf;
+}
+
+// One job's run: the state that passes from task to task.
+class JobRun {
+ public:
+  JobRun(const ExecutorOptions& options, TaskLauncher& launcher, store::JobStore& store, std::int64_t job_id,
+         const JobSpec& spec, const std::filesystem::path& workspace, const CancelToken& cancel, JobLog& log)
+      : options_(options), launcher_(launcher), store_(store), job_id_(job_id), spec_(spec),
+        workspace_(workspace), cancel_(cancel), log_(log), releases_(spec.workflow->tasks.size()) {}
+
+  TaskOutcome run_task(int index);
+
+ private:
+  TaskOutcome script(const config::Task& t);
+  TaskOutcome build(int index, const config::Task& t);
+  TaskOutcome promote(const config::Task& t, const std::string& release);
+  TaskOutcome run_on_rack(const config::Task& t, const std::string& release);
+  // Runs ARGV in CWD with the task's environment, into the log.
+  RunOutcome command(const config::Task& t, const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                     BuildOutputScanner* scanner = nullptr);
+  TaskOutcome outcome_of(const RunOutcome& r, const config::Task& t, const std::string& what,
+                         const BuildOutputScanner* scanner = nullptr) const;
+  std::vector<std::string> environment(const config::Task& t) const;
+  std::string release_for(const config::Task& t, std::string& error) const;
+  milliseconds time_left() const {
+    return std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now());
+  }
+  void note(const std::string& line) { log_.note(line, store::now_ms()); }
+
+  const ExecutorOptions& options_;
+  TaskLauncher& launcher_;
+  store::JobStore& store_;
+  std::int64_t job_id_;
+  const JobSpec& spec_;
+  std::filesystem::path workspace_;
+  const CancelToken& cancel_;
+  JobLog& log_;
+  std::vector<std::string> releases_;  // by task index: what each build made
+  std::string build_id_, release_;      // the latest build's, for BUILD_ID and RELEASE
+  int index_ = 0;
+  Clock::time_point deadline_;
+  std::int64_t log_synced_ms_ = 0;
+};
+
+std::vector<std::string> JobRun::environment(const config::Task& t) const {
+  std::map<std::string, std::string> env;
+  for (const auto& kv : options_.base_env) {
+    std::size_t eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& [k, v] : t.env) env[k] = v;
+  // The runner's variables win; values from the push travel only this way.
+  env["CONVOX_WORKFLOW"] = spec_.workflow->name;
+  env["CONVOX_JOB_ID"] = std::to_string(job_id_);
+  env["BUILD_GIT_SHA"] = spec_.sha;
+  env["GIT_BRANCH"] = spec_.branch;
+  env["GIT_REPOSITORY"] = spec_.repository;
+  if (!t.app.empty()) env["APP"] = t.app;
+  else env.erase("APP");
+  if (!build_id_.empty()) env["BUILD_ID"] = build_id_;
+  if (!release_.empty()) env["RELEASE"] = release_;
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  return out;
+}
+
+RunOutcome JobRun::command(const config::Task& t, const std::vector<std::string>& argv,
+                           const std::filesystem::path& cwd, BuildOutputScanner* scanner) {
+  ProcessSpec spec{argv, environment(t), cwd};
+  return run_process(launcher_, spec, deadline_, options_.grace, cancel_, [&](std::string_view chunk) {
+    std::int64_t now = store::now_ms();
+    log_.output(chunk, now);
+    if (scanner) scanner->feed(chunk);
+    if (now - log_synced_ms_ >= 1000) {  // readers see the log grow in the store too
+      store_.update_task_log(job_id_, index_, static_cast<std::int64_t>(log_.task_bytes()));
+      log_synced_ms_ = now;
+    }
+  });
+}
+
+TaskOutcome JobRun::outcome_of(const RunOutcome& r, const config::Task& t, const std::string& what,
+                               const BuildOutputScanner* scanner) const {
+  TaskOutcome o;
+  o.exit_code = r.status.code;
+  o.signal = r.status.signal;
+  if (r.start_error) {
+    o.state = TaskState::failed;
+    o.reason = *r.start_error;
+  } else if (r.timed_out) {
+    o.state = TaskState::timed_out;
+    o.reason = what + " timed out after " + config::format_duration(t.timeout);
+  } else if (r.cancelled) {
+    o.state = TaskState::cancelled;
+    o.reason = "cancelled";
+  } else if (r.status.signal) {
+    o.state = TaskState::failed;
+    o.reason = what + " was killed by signal " + std::to_string(*r.status.signal) + " (" +
+               ::strsignal(*r.status.signal) + ")";
+  } else if (!r.status.success()) {
+    o.state = TaskState::failed;
+    o.reason = what + " exited with " + std::to_string(r.status.code.value_or(-1));
+    if (scanner && !scanner->error_line().empty()) o.reason += ": " + scanner->error_line();
+  }
+  return o;
+}
+
+std::string JobRun::release_for(const config::Task& t, std::string& error) const {
+  if (!t.release.empty()) return t.release;
+  if (!t.release_from_task) return "";
+  const std::string& r = releases_[static_cast<std::size_t>(*t.release_from_task)];
+  if (r.empty())
+    error = "no release to use: tasks[" + std::to_string(*t.release_from_task) + "] (" +
+            spec_.workflow->tasks[static_cast<std::size_t>(*t.release_from_task)].name + ") made none";
+  return r;
+}
+
+TaskOutcome JobRun::script(const config::Task& t) {
+  std::error_code ec;
+  auto root = std::filesystem::canonical(workspace_, ec);
+  auto cwd = std::filesystem::canonical(workspace_ / t.working_directory, ec);
+  if (ec) return ended(TaskState::failed, "working_directory '" + t.working_directory + "' does not exist in the checkout");
+  // The file's path stays inside; a symlink in the commit could still lead out.
+  auto rel = cwd.lexically_relative(root);
+  if (rel.empty() || *rel.begin() == "..")
+    return ended(TaskState::failed, "working_directory '" + t.working_directory + "' leads outside the checkout");
+  std::vector<std::string> argv = t.argv.empty() ? std::vector<std::string>{"/bin/sh", "-c", t.command} : t.argv;
+  return outcome_of(command(t, argv, cwd), t, t.argv.empty() ? "the command" : "'" + t.argv[0] + "'");
+}
+
+TaskOutcome JobRun::promote(const config::Task& t, const std::string& release) {
+  note("promoting " + release + " of " + t.app + (t.rack.empty() ? "" : " on " + t.rack));
+  BuildOutputScanner scanner;
+  auto r = command(t, promote_argv(options_.convox_bin, t, release), workspace_, &scanner);
+  TaskOutcome o = outcome_of(r, t, "convox releases promote", &scanner);
+  if (o.state != TaskState::succeeded || !t.health_check) return o;
+  auto left = time_left();
+  auto health = wait_healthy(*t.health_check, std::min<milliseconds>(t.health_check->timeout, left), cancel_,
+                             [&](const std::string& line) { note(line); });
+  if (health.healthy) return o;
+  if (cancel_.cancelled()) return ended(TaskState::cancelled, "cancelled");
+  o.state = time_left() <= milliseconds(0) ? TaskState::timed_out : TaskState::failed;
+  o.reason = "health check failed: " + health.detail;
+  return o;
+}
+
+TaskOutcome JobRun::build(int index, const config::Task& t) {
+  std::string description = !t.description.empty()
+                                ? t.description
+                                : "convox-workflows " + spec_.workflow->name + " " + spec_.sha.substr(0, 12);
+  BuildOutputScanner scanner;
+  auto r = command(t, build_argv(options_.convox_bin, t, workspace_.string(), description), workspace_, &scanner);
+  scanner.finish();
+  TaskOutcome o = outcome_of(r, t, "convox build", &scanner);
+  o.build_id = scanner.build_id();
+  o.release_id = scanner.release_id();
+  if (o.state != TaskState::succeeded) return o;
+  if (o.release_id.empty()) return ended(TaskState::failed, "convox build succeeded but printed no release id");
+  releases_[static_cast<std::size_t>(index)] = o.release_id;
+  build_id_ = o.build_id;
+  release_ = o.release_id;
+  if (!t.promote) return o;
+  TaskOutcome p = promote(t, o.release_id);
+  p.build_id = o.build_id;
+  p.release_id = o.release_id;
+  return p;
+}
+
+TaskOutcome JobRun::run_on_rack(const config::Task& t, const std::string& release) {
+  return outcome_of(command(t, run_argv(options_.convox_bin, t, release), workspace_), t, "convox run");
+}
+
+TaskOutcome JobRun::run_task(int index) {
+  index_ = index;
+  const config::Task& t = spec_.workflow->tasks[static_cast<std::size_t>(index)];
+  deadline_ = Clock::now() + t.timeout;
+  std::string error;
+  switch (t.type) {
+    case config::TaskType::script:
+      return script(t);
+    case config::TaskType::build:
+      return build(index, t);
+    case config::TaskType::promote: {
+      std::string release = release_for(t, error);
+      if (!error.empty()) return ended(TaskState::failed, error);
+      TaskOutcome o = promote(t, release);
+      o.release_id = release;
+      return o;
+    }
+    case config::TaskType::run: {
+      std::string release = release_for(t, error);
+      if (!error.empty()) return ended(TaskState::failed, error);
+      return run_on_rack(t, release);
+    }
+  }
+  return ended(TaskState::failed, "unknown task type");
+}
+
+}  // namespace
+
+Executor::Executor(store::JobStore& store, TaskLauncher& launcher, ExecutorOptions options)
+    : store_(store), launcher_(launcher), options_(std::move(options)) {}
+
+std::int64_t Executor::create(const JobSpec& spec) {
+  store::NewJob job{spec.workflow->name, spec.repository, spec.branch, spec.sha, spec.trigger, {}, std::nullopt};
+  for (const auto& t : spec.workflow->tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
+  return store_.create_job(job, store::now_ms());
+}
+
+void Executor::fail_before_start(std::int64_t job_id, const JobSpec& spec, const std::string& reason) {
+  std::int64_t now = store::now_ms();
+  for (std::size_t i = 0; i < spec.workflow->tasks.size(); ++i)
+    store_.finish_task(job_id, static_cast<int>(i), ended(TaskState::skipped, "the job did not start"), now);
+  store_.set_job_state(job_id, store::JobState::failed, reason, now);
+}
+
+store::JobState Executor::run(std::int64_t job_id, const JobSpec& spec, const std::filesystem::path& workspace,
+                              const CancelToken& cancel) {
+  const auto& tasks = spec.workflow->tasks;
+  std::vector<std::string> env = options_.base_env;
+  for (const auto& t : tasks)
+    for (const auto& [k, v] : t.env) env.push_back(k + "=" + v);
+  JobLog log(store_.data_dir(), job_id, Masker(secrets_from_env(env, options_.secret_env)), options_.log_cap,
+             options_.echo);
+  JobRun job(options_, launcher_, store_, job_id, spec, workspace, cancel, log);
+  store_.set_job_state(job_id, store::JobState::running, "", store::now_ms());
+
+  std::string failure;
+  bool cancelled = false;
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    const config::Task& t = tasks[i];
+    int index = static_cast<int>(i);
+    if (!failure.empty() || cancelled || cancel.cancelled()) {
+      std::string why = failure.empty() ? "the job was cancelled" : "an earlier task failed";
+      store_.finish_task(job_id, index, ended(TaskState::skipped, why), store::now_ms());
+      continue;
+    }
+    std::string path = log.open_task(index);
+    store_.start_task(job_id, index, path, store::now_ms());
+    log.note("==> [" + std::to_string(i + 1) + "/" + std::to_string(tasks.size()) + "] " + t.name + " (" +
+                 config::to_string(t.type) + ")",
+             store::now_ms());
+    auto started = Clock::now();
+    TaskOutcome o = job.run_task(index);
+    if (o.state == TaskState::failed || o.state == TaskState::timed_out) {
+      if (t.continue_on_error) {
+        o.state = TaskState::allowed_failure;
+      } else {
+        failure = "tasks[" + std::to_string(i) + "] (" + t.name + ") " +
+                  (o.state == TaskState::timed_out ? "timed out" : "failed") + ": " + o.reason;
+      }
+    }
+    if (o.state == TaskState::cancelled) cancelled = true;
+    auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    log.note("<== " + t.name + ": " + store::to_string(o.state) + " in " + seconds_text(took) +
+                 (o.reason.empty() ? "" : " (" + o.reason + ")"),
+             store::now_ms());
+    log.close_task(store::now_ms());
+    if (log.error() && failure.empty()) {
+      failure = *log.error();
+      o.state = TaskState::failed;
+      if (o.reason.empty()) o.reason = *log.error();
+    }
+    o.log_bytes = static_cast<std::int64_t>(log.task_bytes());
+    store_.finish_task(job_id, index, o, store::now_ms());
+  }
+  store::JobState state = cancelled ? store::JobState::cancelled
+                          : failure.empty() ? store::JobState::succeeded
+                                            : store::JobState::failed;
+  store_.set_job_state(job_id, state, cancelled ? "cancelled" : failure, store::now_ms());
+  return state;
+}
+
+}  // namespace cwf::executor

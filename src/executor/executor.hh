@@ -1,0 +1,56 @@
+#pragma once
+
+// Runs a workflow's tasks in order as one job: a failing task halts the rest
+// (unless it may fail), every state change is recorded in the store, and
+// the output goes to the job's log.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "config/model.hh"
+#include "executor/cancel.hh"
+#include "executor/masker.hh"
+#include "executor/process.hh"
+#include "store/job_store.hh"
+
+namespace cwf::executor {
+
+struct ExecutorOptions {
+  std::string convox_bin = "convox";
+  std::vector<std::string> base_env;  // the runner's environment, passed through
+  std::vector<std::string> secret_env;  // names whose values are masked, besides *_TOKEN and the like
+  std::uint64_t log_cap = 64u << 20;
+  std::chrono::milliseconds grace{10000};  // SIGTERM to SIGKILL
+  std::ostream* echo = nullptr;            // stream the log here too
+};
+
+struct JobSpec {
+  const config::Workflow* workflow = nullptr;
+  std::string repository;  // GIT_REPOSITORY
+  std::string branch, sha;
+  std::string trigger = "exec";
+};
+
+class Executor {
+ public:
+  Executor(store::JobStore& store, TaskLauncher& launcher, ExecutorOptions options);
+
+  // Records a queued job with its tasks pending.
+  std::int64_t create(const JobSpec& spec);
+  // Runs the job in WORKSPACE (a checkout of spec.sha); returns its final state.
+  store::JobState run(std::int64_t job_id, const JobSpec& spec, const std::filesystem::path& workspace,
+                      const CancelToken& cancel);
+  // Ends a job that could not start (no workspace, say), with the reason.
+  void fail_before_start(std::int64_t job_id, const JobSpec& spec, const std::string& reason);
+
+ private:
+  store::JobStore& store_;
+  TaskLauncher& launcher_;
+  ExecutorOptions options_;
+};
+
+}  // namespace cwf::executor

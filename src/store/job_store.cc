@@ -1,0 +1,292 @@
+#include "store/job_store.hh"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <array>
+#include <chrono>
+#include <cstdlib>
+
+#include "store/migrations.hh"
+
+namespace cwf::store {
+namespace {
+
+constexpr std::array kJobStates = {"queued", "waiting", "running", "succeeded", "failed", "cancelled", "skipped",
+                                   "interrupted"};
+constexpr std::array kTaskStates = {"pending", "running", "succeeded", "failed", "allowed_failure", "skipped",
+                                    "cancelled", "timed_out"};
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> parse_state(std::string_view s, const std::array<const char*, N>& names) {
+  for (std::size_t i = 0; i < N; ++i)
+    if (s == names[i]) return static_cast<Enum>(i);
+  return std::nullopt;
+}
+
+template <typename T>
+void bind_optional(SQLite::Statement& q, int index, const std::optional<T>& v) {
+  if (v) q.bind(index, *v);
+  else q.bind(index);  // NULL
+}
+
+std::optional<std::int64_t> optional_int64(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getInt64();
+}
+
+std::optional<int> optional_int(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getInt();
+}
+
+// Runs F, turning SQLite's exception into the store's error type.
+template <typename F>
+auto guarded(const char* what, F&& f) {
+  try {
+    return f();
+  } catch (const SQLite::Exception& e) {
+    throw StoreError(std::string("job store: ") + what + ": " + e.what());
+  }
+}
+
+const char* kJobColumns =
+    "id, workflow, repository, branch, commit_sha, trigger, state, reason, parent_job_id, created_at, started_at, "
+    "finished_at";
+
+JobRecord read_job(SQLite::Statement& q) {
+  JobRecord j;
+  j.id = q.getColumn(0).getInt64();
+  j.workflow = q.getColumn(1).getString();
+  j.repository = q.getColumn(2).getString();
+  j.branch = q.getColumn(3).getString();
+  j.commit_sha = q.getColumn(4).getString();
+  j.trigger = q.getColumn(5).getString();
+  j.state = parse_job_state(q.getColumn(6).getString()).value_or(JobState::failed);
+  j.reason = q.getColumn(7).getString();
+  j.parent_job_id = optional_int64(q.getColumn(8));
+  j.created_at = q.getColumn(9).getInt64();
+  j.started_at = optional_int64(q.getColumn(10));
+  j.finished_at = optional_int64(q.getColumn(11));
+  return j;
+}
+
+}  // namespace
+
+const char* to_string(JobState s) { return kJobStates[static_cast<std::size_t>(s)]; }
+const char* to_string(TaskState s) { return kTaskStates[static_cast<std::size_t>(s)]; }
+std::optional<JobState> parse_job_state(std::string_view s) { return parse_state<JobState>(s, kJobStates); }
+std::optional<TaskState> parse_task_state(std::string_view s) { return parse_state<TaskState>(s, kTaskStates); }
+
+bool is_final(JobState s) {
+  return s != JobState::queued && s != JobState::waiting && s != JobState::running;
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::filesystem::path default_data_dir() {
+  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) return std::filesystem::path(x) / "convox-workflows";
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home && *home ? home : ".") / ".local/state/convox-workflows";
+}
+
+struct JobStore::Impl {
+  std::filesystem::path dir;
+  SQLite::Database db;
+  // The writer's statements, prepared once.
+  std::optional<SQLite::Statement> insert_job, insert_task, set_state, start_task, task_log, finish_task;
+
+  Impl(std::filesystem::path d, int flags) : dir(std::move(d)), db((dir / "jobs.db").string(), flags, 5000) {}
+
+  void migrate() {
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");  // WAL: a crash loses at most the last commits, never consistency
+    db.exec("PRAGMA foreign_keys = ON");
+    int version = db.execAndGet("PRAGMA user_version").getInt();
+    const auto& all = migrations();
+    for (int i = version; i < static_cast<int>(all.size()); ++i) {
+      SQLite::Transaction tx(db);
+      db.exec(all[static_cast<std::size_t>(i)].sql);
+      db.exec("PRAGMA user_version = " + std::to_string(i + 1));
+      tx.commit();
+    }
+  }
+
+  void prepare() {
+    insert_job.emplace(db,
+                       "INSERT INTO jobs (workflow, repository, branch, commit_sha, trigger, state, parent_job_id, "
+                       "created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)");
+    insert_task.emplace(db, "INSERT INTO tasks (job_id, idx, name, type, state) VALUES (?, ?, ?, ?, 'pending')");
+    set_state.emplace(db,
+                      "UPDATE jobs SET state = ?2, reason = ?3, "
+                      "started_at = CASE WHEN ?2 = 'running' THEN coalesce(started_at, ?4) ELSE started_at END, "
+                      "finished_at = CASE WHEN ?5 THEN ?4 ELSE finished_at END WHERE id = ?1");
+    start_task.emplace(db,
+                       "UPDATE tasks SET state = 'running', started_at = ?3, log_path = ?4 WHERE job_id = ?1 AND idx = ?2");
+    task_log.emplace(db, "UPDATE tasks SET log_bytes = ?3 WHERE job_id = ?1 AND idx = ?2");
+    finish_task.emplace(db,
+                        "UPDATE tasks SET state = ?3, reason = ?4, exit_code = ?5, signal = ?6, build_id = ?7, "
+                        "release_id = ?8, log_bytes = ?9, finished_at = ?10 WHERE job_id = ?1 AND idx = ?2");
+  }
+};
+
+JobStore::JobStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+JobStore::~JobStore() = default;
+
+const std::filesystem::path& JobStore::data_dir() const { return impl_->dir; }
+
+Result<std::unique_ptr<JobStore>> JobStore::open(const std::filesystem::path& data_dir, bool read_only) {
+  std::error_code ec;
+  if (!read_only) {
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) return make_error("cannot create the data dir " + data_dir.string() + ": " + ec.message());
+  } else if (!std::filesystem::exists(data_dir / "jobs.db", ec)) {
+    return make_error("no job store at " + data_dir.string() + " (no job has run with this --data-dir)");
+  }
+  try {
+    int flags = read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    auto impl = std::make_unique<Impl>(data_dir, flags);
+    if (!read_only) {
+      impl->migrate();
+      impl->prepare();
+    }
+    return std::unique_ptr<JobStore>(new JobStore(std::move(impl)));
+  } catch (const SQLite::Exception& e) {
+    return make_error("cannot open the job store in " + data_dir.string() + ": " + e.what());
+  }
+}
+
+std::int64_t JobStore::create_job(const NewJob& job, std::int64_t now) {
+  return guarded("create job", [&] {
+    SQLite::Transaction tx(impl_->db);
+    auto& q = *impl_->insert_job;
+    q.reset();
+    q.bind(1, job.workflow);
+    q.bind(2, job.repository);
+    q.bind(3, job.branch);
+    q.bind(4, job.commit_sha);
+    q.bind(5, job.trigger);
+    bind_optional(q, 6, job.parent_job_id);
+    q.bind(7, static_cast<int64_t>(now));
+    q.exec();
+    std::int64_t id = impl_->db.getLastInsertRowid();
+    auto& t = *impl_->insert_task;
+    for (std::size_t i = 0; i < job.tasks.size(); ++i) {
+      t.reset();
+      t.bind(1, static_cast<int64_t>(id));
+      t.bind(2, static_cast<int>(i));
+      t.bind(3, job.tasks[i].first);
+      t.bind(4, job.tasks[i].second);
+      t.exec();
+    }
+    tx.commit();
+    return id;
+  });
+}
+
+void JobStore::set_job_state(std::int64_t id, JobState state, const std::string& reason, std::int64_t now) {
+  guarded("set job state", [&] {
+    auto& q = *impl_->set_state;
+    q.reset();
+    q.bind(1, static_cast<int64_t>(id));
+    q.bind(2, to_string(state));
+    q.bind(3, reason);
+    q.bind(4, static_cast<int64_t>(now));
+    q.bind(5, is_final(state) ? 1 : 0);
+    q.exec();
+  });
+}
+
+void JobStore::start_task(std::int64_t job, int index, const std::string& log_path, std::int64_t now) {
+  guarded("start task", [&] {
+    auto& q = *impl_->start_task;
+    q.reset();
+    q.bind(1, static_cast<int64_t>(job));
+    q.bind(2, index);
+    q.bind(3, static_cast<int64_t>(now));
+    q.bind(4, log_path);
+    q.exec();
+  });
+}
+
+void JobStore::update_task_log(std::int64_t job, int index, std::int64_t log_bytes) {
+  guarded("update task log", [&] {
+    auto& q = *impl_->task_log;
+    q.reset();
+    q.bind(1, static_cast<int64_t>(job));
+    q.bind(2, index);
+    q.bind(3, static_cast<int64_t>(log_bytes));
+    q.exec();
+  });
+}
+
+void JobStore::finish_task(std::int64_t job, int index, const TaskOutcome& o, std::int64_t now) {
+  guarded("finish task", [&] {
+    auto& q = *impl_->finish_task;
+    q.reset();
+    q.bind(1, static_cast<int64_t>(job));
+    q.bind(2, index);
+    q.bind(3, to_string(o.state));
+    q.bind(4, o.reason);
+    bind_optional(q, 5, o.exit_code);
+    bind_optional(q, 6, o.signal);
+    if (o.build_id.empty()) q.bind(7); else q.bind(7, o.build_id);
+    if (o.release_id.empty()) q.bind(8); else q.bind(8, o.release_id);
+    q.bind(9, static_cast<int64_t>(o.log_bytes));
+    q.bind(10, static_cast<int64_t>(now));
+    q.exec();
+  });
+}
+
+std::vector<JobRecord> JobStore::list_jobs(const JobFilter& f) const {
+  return guarded("list jobs", [&] {
+    std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE 1";
+    if (!f.workflow.empty()) sql += " AND workflow = :workflow";
+    if (f.state) sql += " AND state = :state";
+    if (f.before_id) sql += " AND id < :before";
+    sql += " ORDER BY id DESC LIMIT :limit";
+    SQLite::Statement q(impl_->db, sql);
+    if (!f.workflow.empty()) q.bind(":workflow", f.workflow);
+    if (f.state) q.bind(":state", to_string(*f.state));
+    if (f.before_id) q.bind(":before", static_cast<int64_t>(*f.before_id));
+    q.bind(":limit", f.limit);
+    std::vector<JobRecord> out;
+    while (q.executeStep()) out.push_back(read_job(q));
+    return out;
+  });
+}
+
+std::optional<JobRecord> JobStore::get_job(std::int64_t id) const {
+  return guarded("get job", [&]() -> std::optional<JobRecord> {
+    SQLite::Statement q(impl_->db, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?");
+    q.bind(1, static_cast<int64_t>(id));
+    if (!q.executeStep()) return std::nullopt;
+    JobRecord job = read_job(q);
+    SQLite::Statement t(impl_->db,
+                        "SELECT idx, name, type, state, reason, exit_code, signal, started_at, finished_at, "
+                        "coalesce(build_id, ''), coalesce(release_id, ''), coalesce(log_path, ''), log_bytes "
+                        "FROM tasks WHERE job_id = ? ORDER BY idx");
+    t.bind(1, static_cast<int64_t>(id));
+    while (t.executeStep()) {
+      TaskRecord r;
+      r.index = t.getColumn(0).getInt();
+      r.name = t.getColumn(1).getString();
+      r.type = t.getColumn(2).getString();
+      r.state = parse_task_state(t.getColumn(3).getString()).value_or(TaskState::failed);
+      r.reason = t.getColumn(4).getString();
+      r.exit_code = optional_int(t.getColumn(5));
+      r.signal = optional_int(t.getColumn(6));
+      r.started_at = optional_int64(t.getColumn(7));
+      r.finished_at = optional_int64(t.getColumn(8));
+      r.build_id = t.getColumn(9).getString();
+      r.release_id = t.getColumn(10).getString();
+      r.log_path = t.getColumn(11).getString();
+      r.log_bytes = t.getColumn(12).getInt64();
+      job.tasks.push_back(std::move(r));
+    }
+    return job;
+  });
+}
+
+}  // namespace cwf::store

@@ -1,0 +1,107 @@
+#pragma once
+
+// Jobs and their tasks in one SQLite database (WAL) under the data dir. One
+// JobStore per process writes; readers (jobs, logs) open their own.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.hh"
+
+namespace cwf::store {
+
+enum class JobState { queued, waiting, running, succeeded, failed, cancelled, skipped, interrupted };
+enum class TaskState { pending, running, succeeded, failed, allowed_failure, skipped, cancelled, timed_out };
+
+const char* to_string(JobState s);
+const char* to_string(TaskState s);
+std::optional<JobState> parse_job_state(std::string_view s);
+std::optional<TaskState> parse_task_state(std::string_view s);
+bool is_final(JobState s);
+
+struct TaskRecord {
+  int index = 0;
+  std::string name, type;
+  TaskState state = TaskState::pending;
+  std::string reason;
+  std::optional<int> exit_code, signal;
+  std::optional<std::int64_t> started_at, finished_at;  // ms since the epoch
+  std::string build_id, release_id;
+  std::string log_path;  // relative to the data dir
+  std::int64_t log_bytes = 0;
+};
+
+struct JobRecord {
+  std::int64_t id = 0;
+  std::string workflow, repository, branch, commit_sha, trigger;
+  JobState state = JobState::queued;
+  std::string reason;
+  std::optional<std::int64_t> parent_job_id;
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> started_at, finished_at;
+  std::vector<TaskRecord> tasks;  // filled by get_job
+};
+
+struct NewJob {
+  std::string workflow, repository, branch, commit_sha, trigger;
+  std::vector<std::pair<std::string, std::string>> tasks;  // name, type
+  std::optional<std::int64_t> parent_job_id;
+};
+
+struct TaskOutcome {
+  TaskState state = TaskState::succeeded;
+  std::string reason;
+  std::optional<int> exit_code, signal;
+  std::string build_id, release_id;
+  std::int64_t log_bytes = 0;
+};
+
+struct JobFilter {
+  std::string workflow;  // empty: all
+  std::optional<JobState> state;
+  int limit = 20;
+  std::optional<std::int64_t> before_id;  // cursor: only jobs older than this id
+};
+
+// A failed write: the database or its disk refused it.
+struct StoreError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class JobStore {
+ public:
+  // Opens <data_dir>/jobs.db, creating the directory and the database and
+  // applying pending migrations unless READ_ONLY.
+  static Result<std::unique_ptr<JobStore>> open(const std::filesystem::path& data_dir, bool read_only = false);
+  ~JobStore();
+
+  const std::filesystem::path& data_dir() const;
+
+  // Writes throw StoreError.
+  std::int64_t create_job(const NewJob& job, std::int64_t now);
+  void set_job_state(std::int64_t id, JobState state, const std::string& reason, std::int64_t now);
+  void start_task(std::int64_t job, int index, const std::string& log_path, std::int64_t now);
+  void update_task_log(std::int64_t job, int index, std::int64_t log_bytes);
+  void finish_task(std::int64_t job, int index, const TaskOutcome& outcome, std::int64_t now);
+
+  std::vector<JobRecord> list_jobs(const JobFilter& filter) const;
+  std::optional<JobRecord> get_job(std::int64_t id) const;
+
+ private:
+  struct Impl;
+  explicit JobStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// --data-dir's default: $XDG_STATE_HOME/convox-workflows, else
+// ~/.local/state/convox-workflows.
+std::filesystem::path default_data_dir();
+std::int64_t now_ms();
+
+}  // namespace cwf::store

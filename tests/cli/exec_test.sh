@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Black-box tests of exec, jobs and logs through the built binary, with real
+# git repositories, real processes and the stand-in convox CLI.
+# usage: exec_test.sh CONVOX_WORKFLOWS_BINARY SOURCE_DIR
+set -u
+bin=$(realpath "$1")
+src=$(realpath "$2")
+tmp=$(mktemp -d)
+mounted=""
+cleanup() {
+  [ -n "$mounted" ] && umount "$mounted" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+run() {
+  local name=$1 want=$2
+  shift 2
+  (timeout 60 "$@") >"$tmp/out" 2>"$tmp/err" </dev/null
+  local rc=$?
+  if [ "$rc" -ne "$want" ]; then
+    fail "$name: exit $rc, wanted $want"
+    sed 's/^/    /' "$tmp/out" "$tmp/err" | tail -20
+    return 1
+  fi
+  ok
+}
+expect() {
+  if grep -qF -- "$3" "$tmp/$2"; then ok; else fail "$1: $2 lacks: $3"; sed 's/^/    /' "$tmp/$2" | tail -10; fi
+}
+lacks() {
+  if grep -qF -- "$3" "$tmp/$2"; then fail "$1: $2 has: $3"; else ok; fi
+}
+
+repo=$tmp/repo
+data=$tmp/data
+git init -q -b main "$repo" && git -C "$repo" config user.email t@example.com && git -C "$repo" config user.name t
+cat >"$repo/.convox-workflows.yml" <<'YML'
+version: 1
+workflows:
+  - name: deploy
+    trigger: {integration: github, repository: acme/web, branch: main}
+    tasks:
+      - {type: build, name: staging, app: web-staging, promote: true}
+      - {type: build, name: production, app: web}
+  - name: checks
+    trigger: {integration: git, repository: "file:///srv/web.git", branch: main}
+    tasks:
+      - {type: script, name: test, command: 'echo "testing $GIT_BRANCH with $API_TOKEN"; ls'}
+      - {type: script, name: fail, command: 'echo failing; exit 3'}
+      - {type: script, name: never, command: 'echo never'}
+  - name: slow
+    trigger: {integration: git, repository: "file:///srv/web.git", branch: main}
+    tasks:
+      - {type: script, name: tick, command: 'for i in 1 2 3 4 5 6; do echo tick $i; sleep 0.3; done'}
+  - name: hang
+    trigger: {integration: git, repository: "file:///srv/web.git", branch: main}
+    tasks:
+      - {type: script, name: wait, command: 'echo waiting; sleep 1000 & echo $! > "$PIDFILE"; wait'}
+      - {type: script, name: after, command: 'echo after'}
+  - name: loud
+    trigger: {integration: git, repository: "file:///srv/web.git", branch: main}
+    tasks:
+      - {type: script, name: print, command: 'head -c 8000000 /dev/zero | tr "\0" x | fold -w 100'}
+YML
+echo "hello" >"$repo/README"
+git -C "$repo" add -A && git -C "$repo" commit -qm init
+convox=$src/tests/executor/fake-convox
+cat >"$tmp/x" <<X
+#!/bin/sh
+cd "$repo" && exec "$bin" exec --data-dir "$data" --convox-bin "$convox" --grace 1s "\$@"
+X
+chmod +x "$tmp/x"
+x=$tmp/x
+
+# --- a job that succeeds, streamed, summarised, recorded
+run "exec deploy" 0 "$x" --workflow deploy
+expect "exec deploy" out "job 1: deploy on $(git -C "$repo" rev-parse --short=12 HEAD) (main)"
+expect "exec deploy" out "==> [1/2] staging (build)"
+expect "exec deploy" out "Promoting R"
+expect "exec deploy" out "job 1 succeeded in"
+[ -d "$data/workspaces/1" ] && fail "the workspace was not removed" || ok
+
+# --- a job that fails: exit 1, halted, secrets masked in the terminal stream
+run "exec checks" 1 env API_TOKEN=tok-sekrit-987 sh -c "cd '$repo' && '$bin' exec --data-dir '$data' --workflow checks --keep-workspace"
+expect "exec checks" out "testing main with ***"
+lacks "exec checks" out "tok-sekrit-987"
+expect "exec checks" out "reason: tasks[1] (fail) failed: the command exited with 3"
+lacks "exec checks" out "==> [3/3]"
+[ -f "$data/workspaces/2/README" ] && ok || fail "--keep-workspace did not keep the checkout"
+
+# --- usage errors: exit 2
+run "no --workflow" 2 "$x"
+run "unknown workflow" 2 "$x" --workflow nope
+expect "unknown workflow" err "no workflow 'nope'"
+run "bad commit" 2 "$x" --workflow checks --commit no-such-rev
+expect "bad commit" err "unknown revision 'no-such-rev'"
+printf 'version: 1\nworkflows: {}\n' >"$tmp/bad.yml"
+run "invalid file" 2 "$x" --workflow checks --file "$tmp/bad.yml"
+expect "invalid file" err "bad.yml:2:12: error:"
+
+# --- jobs and logs read the store
+run "jobs" 0 "$bin" jobs --data-dir "$data"
+expect "jobs" out "succeeded    deploy"
+expect "jobs" out "failed       checks"
+run "jobs --state" 0 "$bin" jobs --data-dir "$data" --state failed
+lacks "jobs --state" out "deploy"
+run "jobs bad state" 2 "$bin" jobs --data-dir "$data" --state weird
+run "logs" 0 "$bin" logs 2 --data-dir "$data"
+expect "logs" out "Z testing main with ***"
+expect "logs" out "Z <== fail: failed in"
+run "logs --task" 0 "$bin" logs 2 --task 1 --data-dir "$data"
+lacks "logs --task" out "testing"
+run "logs missing job" 1 "$bin" logs 99 --data-dir "$data"
+run "logs no store" 1 "$bin" logs 1 --data-dir "$tmp/nothing-here"
+
+# --- logs --follow prints a running job's log until it ends
+(cd "$repo" && "$bin" exec --data-dir "$data" --workflow slow -q >/dev/null 2>&1) &
+exec_pid=$!
+for _ in $(seq 50); do [ -f "$data/logs/3/0.log" ] && break; sleep 0.1; done
+run "logs --follow" 0 "$bin" logs 3 --follow --data-dir "$data"
+expect "logs --follow" out "tick 6"
+expect "logs --follow" out "<== tick: succeeded"
+wait "$exec_pid"
+
+# --- Ctrl-C cancels the job; nothing it started survives
+(cd "$repo" && PIDFILE=$tmp/pid exec "$bin" exec --data-dir "$data" --workflow hang >"$tmp/hang.out" 2>&1) &
+exec_pid=$!
+for _ in $(seq 50); do [ -s "$tmp/pid" ] && break; sleep 0.1; done
+kill -INT "$exec_pid"
+wait "$exec_pid"
+rc=$?
+[ "$rc" -eq 1 ] && ok || fail "cancelled exec exited $rc, wanted 1"
+grep -q "job 4 cancelled" "$tmp/hang.out" && ok || { fail "no 'job 4 cancelled'"; cat "$tmp/hang.out"; }
+sleep 0.2
+orphan=$(cat "$tmp/pid")
+if [ -n "$orphan" ] && kill -0 "$orphan" 2>/dev/null && ! grep -q ") Z " "/proc/$orphan/stat" 2>/dev/null; then
+  fail "the task's background sleep survived the cancel"
+else
+  ok
+fi
+run "jobs cancelled" 0 "$bin" jobs --data-dir "$data" --state cancelled
+expect "jobs cancelled" out "hang"
+
+# --- a data dir that cannot be created: the job fails with why
+touch "$tmp/a-file"
+run "unwritable data dir" 1 sh -c "cd '$repo' && '$bin' exec --data-dir '$tmp/a-file/data' --workflow checks"
+expect "unwritable data dir" err "the job cannot start: cannot create the data dir"
+
+# --- a full disk: the job fails with why, the store stays readable
+mkdir -p "$tmp/small"
+if mount -t tmpfs -o size=2m tmpfs "$tmp/small" 2>/dev/null; then
+  mounted=$tmp/small
+  run "full disk" 1 sh -c "cd '$repo' && '$bin' exec --data-dir '$tmp/small/data' --workflow loud -q"
+  if grep -qE "No space left on device|disk is full" "$tmp/out" "$tmp/err"; then ok; else fail "full disk: no reason given"; cat "$tmp/out" "$tmp/err"; fi
+  [ -d "$tmp/small/data/workspaces/1" ] && fail "full disk: the workspace was left behind" || ok
+  run "full disk: store readable" 0 "$bin" jobs --data-dir "$tmp/small/data"
+  expect "full disk: store readable" out "loud"
+else
+  echo "note: full-disk case not run (mounting a tmpfs needs root)"
+fi
+
+echo "exec: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,253 @@
+// The executor end to end: real processes, a real checkout, a real SQLite
+// store, and the stand-in convox CLI.
+
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include "executor/harness.hh"
+
+using cwf::store::JobState;
+using cwf::store::TaskState;
+using cwf::test::Harness;
+using cwf::test::script_workflow;
+
+namespace {
+
+const char* kSeed = R"y(  - name: deploy
+    trigger: {integration: github, repository: acme/web, branch: main}
+    tasks:
+      - {type: build, name: staging, app: web-staging, promote: true}
+      - {type: build, name: production, app: web, manifest: docker-compose.yml, build_args: {VERSION: "2"}}
+)y";
+
+}  // namespace
+
+TEST_CASE("the seed pipeline: staging built and promoted, production built and not promoted") {
+  Harness h;
+  h.load(kSeed);
+  auto job = h.run();
+  CHECK(job.state == JobState::succeeded);
+  REQUIRE(job.tasks.size() == 2);
+  CHECK(job.tasks[0].state == TaskState::succeeded);
+  CHECK(job.tasks[0].release_id.starts_with("R"));
+  CHECK(job.tasks[0].build_id.starts_with("B"));
+  CHECK(job.tasks[1].state == TaskState::succeeded);
+  CHECK(job.tasks[1].release_id != job.tasks[0].release_id);
+  std::string calls = h.convox_calls();
+  CHECK(calls.find("build\t") != std::string::npos);
+  CHECK(calls.find("--app\tweb-staging\t--manifest\tdocker-compose.yml\t--description\t") != std::string::npos);
+  CHECK(calls.find("releases\tpromote\t" + job.tasks[0].release_id + "\t--app\tweb-staging\t--wait") != std::string::npos);
+  CHECK(calls.find("promote\t" + job.tasks[1].release_id) == std::string::npos);
+  CHECK(calls.find("--build-args\tVERSION=2") != std::string::npos);
+  // The workspace the CLI builds is a checkout of the commit, with its .git.
+  CHECK(calls.find("HEAD " + job.commit_sha) != std::string::npos);
+  CHECK(h.log(job, 0).find("Promoting " + job.tasks[0].release_id) != std::string::npos);
+}
+
+TEST_CASE("staging's promotion rolls back: production is never built and the job fails with why") {
+  Harness h;
+  h.extra_env = {"FAKE_CONVOX_FAIL=promote:web-staging"};
+  h.load(kSeed);
+  auto job = h.run();
+  CHECK(job.state == JobState::failed);
+  CHECK(job.tasks[0].state == TaskState::failed);
+  CHECK(job.tasks[0].reason == "convox releases promote exited with 1: ERROR: rollback");
+  CHECK(job.tasks[1].state == TaskState::skipped);
+  CHECK(job.reason == "tasks[0] (staging) failed: convox releases promote exited with 1: ERROR: rollback");
+  CHECK(h.convox_calls().find("--app\tweb\t") == std::string::npos);
+}
+
+TEST_CASE("a failed build halts the job with the CLI's error") {
+  Harness h;
+  h.extra_env = {"FAKE_CONVOX_FAIL=build"};
+  h.load(kSeed);
+  auto job = h.run();
+  CHECK(job.state == JobState::failed);
+  CHECK(job.tasks[0].reason == "convox build exited with 1: ERROR: build failed");
+  CHECK(job.tasks[0].exit_code == 1);
+}
+
+TEST_CASE("a promote task promotes the release of the nearest earlier build; run uses it too") {
+  Harness h;
+  h.load(R"y(  - name: deploy
+    trigger: {integration: github, repository: acme/web, branch: main}
+    tasks:
+      - {type: build, app: web}
+      - {type: run, app: web, service: web, command: "bin/migrate --all"}
+      - {type: promote, app: web}
+      - {type: script, command: 'echo "release=$RELEASE build=$BUILD_ID app=${APP:-none}"'}
+)y");
+  auto job = h.run();
+  CHECK(job.state == JobState::succeeded);
+  std::string release = job.tasks[0].release_id;
+  std::string calls = h.convox_calls();
+  CHECK(calls.find("run\tweb\tbin/migrate --all\t--app\tweb\t--release\t" + release) != std::string::npos);
+  CHECK(calls.find("releases\tpromote\t" + release + "\t--app\tweb\t--wait") != std::string::npos);
+  CHECK(job.tasks[2].release_id == release);
+  CHECK(h.log(job, 3).find("release=" + release + " build=" + job.tasks[0].build_id + " app=none") != std::string::npos);
+}
+
+TEST_CASE("halt on failure; continue_on_error records an allowed failure and goes on") {
+  Harness h;
+  h.load(script_workflow(R"y(      - {type: script, name: lint, command: "exit 4", continue_on_error: true}
+      - {type: script, name: test, command: "echo testing; exit 2"}
+      - {type: script, name: deploy, command: "echo deploying"}
+)y"));
+  auto job = h.run();
+  CHECK(job.state == JobState::failed);
+  CHECK(job.tasks[0].state == TaskState::allowed_failure);
+  CHECK(job.tasks[0].exit_code == 4);
+  CHECK(job.tasks[1].state == TaskState::failed);
+  CHECK(job.tasks[1].reason == "the command exited with 2");
+  CHECK(job.tasks[2].state == TaskState::skipped);
+  CHECK_FALSE(job.tasks[2].started_at.has_value());
+  CHECK(job.tasks[2].log_path.empty());
+  CHECK(job.reason == "tasks[1] (test) failed: the command exited with 2");
+}
+
+TEST_CASE("a task that runs too long is stopped and times out") {
+  Harness h;
+  h.load(script_workflow(R"y(      - {type: script, command: "echo start; sleep 30", timeout: 1s}
+      - {type: script, command: "echo never"}
+)y"));
+  auto started = std::chrono::steady_clock::now();
+  auto job = h.run();
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+  CHECK(job.state == JobState::failed);
+  CHECK(job.tasks[0].state == TaskState::timed_out);
+  CHECK(job.tasks[0].reason == "the command timed out after 1s");
+  CHECK(job.tasks[0].signal == SIGTERM);
+  CHECK(job.tasks[1].state == TaskState::skipped);
+  CHECK(job.reason.starts_with("tasks[0] (script) timed out"));
+}
+
+TEST_CASE("a task that ignores SIGTERM gets SIGKILL after the grace") {
+  Harness h;
+  h.load(script_workflow("      - {type: script, command: \"trap '' TERM; echo ready; sleep 30\", timeout: 1s}\n"));
+  auto job = h.run();
+  CHECK(job.tasks[0].state == TaskState::timed_out);
+  CHECK(job.tasks[0].signal == SIGKILL);
+}
+
+TEST_CASE("cancel stops the running task and skips the rest") {
+  Harness h;
+  h.load(script_workflow(R"y(      - {type: script, command: "echo one"}
+      - {type: script, command: "sleep 30"}
+      - {type: script, command: "echo three"}
+)y"));
+  cwf::executor::CancelToken cancel;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    cancel.cancel();
+  });
+  auto job = h.run(&cancel);
+  canceller.join();
+  CHECK(job.state == JobState::cancelled);
+  CHECK(job.tasks[0].state == TaskState::succeeded);
+  CHECK(job.tasks[1].state == TaskState::cancelled);
+  CHECK(job.tasks[2].state == TaskState::skipped);
+}
+
+TEST_CASE("nothing a task started outlives it") {
+  Harness h;
+  auto pidfile = h.tmp.path() / "orphan.pid";
+  h.load(script_workflow("      - {type: script, command: \"sleep 1000 & echo $! > '" + pidfile.string() +
+                         "'; echo left it running\"}\n"));
+  auto job = h.run();
+  CHECK(job.state == JobState::succeeded);
+  std::ifstream in(pidfile);
+  pid_t pid = 0;
+  in >> pid;
+  REQUIRE(pid > 0);
+  // Gone, or a zombie waiting for init to reap it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  bool alive = !line.empty() && line.find(") Z ") == std::string::npos;
+  CHECK_FALSE(alive);
+}
+
+TEST_CASE("the runner's variables reach tasks only through the environment") {
+  Harness h;
+  h.branch = "feat/$(touch pwned)`touch pwned2`";
+  h.load(script_workflow(R"y(      - type: script
+        command: 'echo "wf=$CONVOX_WORKFLOW job=$CONVOX_JOB_ID sha=$BUILD_GIT_SHA repo=$GIT_REPOSITORY"; echo "branch=$GIT_BRANCH"; echo "mine=$MINE"; ls'
+        env: {MINE: "yes $(touch pwned3)"}
+)y"));
+  auto job = h.run();
+  CHECK(job.state == JobState::succeeded);
+  std::string log = h.log(job, 0);
+  CHECK(log.find("wf=t job=" + std::to_string(job.id) + " sha=" + job.commit_sha + " repo=file:///srv/t.git") !=
+        std::string::npos);
+  CHECK(log.find("branch=feat/$(touch pwned)`touch pwned2`") != std::string::npos);
+  CHECK(log.find("mine=yes $(touch pwned3)") != std::string::npos);
+  for (const char* file : {" pwned\n", " pwned2\n", " pwned3\n"}) CHECK(log.find(file) == std::string::npos);
+}
+
+TEST_CASE("secrets are masked, also when split across two reads of the pipe") {
+  Harness h;
+  h.extra_env = {"DEPLOY_TOKEN=s3cr3t-value-123", "OTHER=plain-value-456"};
+  h.options.secret_env = {"OTHER"};
+  h.load(script_workflow(R"y(      - type: script
+        command: "printf 'a s3cr3t-'; sleep 0.3; printf 'value-123 b\n'; echo plain-value-456; echo $DEPLOY_TOKEN"
+)y"));
+  auto job = h.run();
+  std::string log = h.log(job, 0);
+  CHECK(log.find("a *** b\n") != std::string::npos);
+  CHECK(log.find("s3cr3t") == std::string::npos);
+  CHECK(log.find("plain-value") == std::string::npos);
+}
+
+TEST_CASE("a missing executable fails the task with that reason") {
+  Harness h;
+  h.load(script_workflow("      - {type: script, argv: [no-such-program-cwf, --flag]}\n"));
+  auto job = h.run();
+  CHECK(job.state == JobState::failed);
+  CHECK(job.tasks[0].reason == "executable not found: no-such-program-cwf");
+}
+
+TEST_CASE("a missing convox CLI fails the build with that reason") {
+  Harness h;
+  h.options.convox_bin = "/nonexistent/convox";
+  h.load(kSeed);
+  auto job = h.run();
+  CHECK(job.tasks[0].reason == "executable not found: /nonexistent/convox");
+}
+
+TEST_CASE("working_directory: inside the checkout, never through a symlink out of it") {
+  Harness h;
+  h.load(script_workflow(R"y(      - {type: script, command: "pwd; ls", working_directory: sub}
+      - {type: script, command: "pwd", working_directory: escape}
+)y"));
+  auto job = h.run();
+  CHECK(job.tasks[0].state == TaskState::succeeded);
+  CHECK(h.log(job, 0).find("/sub\n") != std::string::npos);
+  CHECK(job.tasks[1].state == TaskState::failed);
+  CHECK(job.tasks[1].reason == "working_directory 'escape' leads outside the checkout");
+}
+
+TEST_CASE("NUL bytes and invalid UTF-8 in output become U+FFFD") {
+  Harness h;
+  h.load(script_workflow("      - {type: script, command: \"printf 'a\\\\000b\\\\377\\\\376c\\\\n'\"}\n"));
+  auto job = h.run();
+  CHECK(job.state == JobState::succeeded);
+  CHECK(h.log(job, 0).find(" a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD" "c\n") != std::string::npos);
+}
+
+TEST_CASE("a task printing 200 MB: the log stops at the cap and says so; the task completes") {
+  Harness h;
+  h.load(script_workflow(R"y(      - {type: script, command: "yes 0123456789012345678901234567890123456789 | head -c 200000000; echo done >&2"}
+      - {type: script, command: "echo after"}
+)y"));
+  auto job = h.run();
+  CHECK(job.state == JobState::succeeded);
+  std::string log = h.log(job, 0);
+  CHECK(log.size() < (66u << 20));
+  CHECK(log.size() > (63u << 20));
+  CHECK(log.find("[log truncated: this job's log reached its limit of 64 MiB; the task keeps running]") !=
+        std::string::npos);
+  CHECK(log.find("<== script: succeeded") != std::string::npos);
+  CHECK(h.log(job, 1).find("<== script: succeeded") != std::string::npos);
+}

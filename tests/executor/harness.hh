@@ -1,0 +1,91 @@
+#pragma once
+
+// A real git repository, job store and executor in a temp dir, with the
+// stand-in convox CLI: what every executor test starts from.
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "config/loader.hh"
+#include "executor/executor.hh"
+#include "git/workspace.hh"
+#include "store/job_store.hh"
+#include "test_support.hh"
+
+extern char** environ;
+
+namespace cwf::test {
+
+inline void sh(const std::filesystem::path& dir, const std::string& cmd) {
+  std::string full = "cd '" + dir.string() + "' && (" + cmd + ") >/dev/null 2>&1";
+  REQUIRE(std::system(full.c_str()) == 0);
+}
+
+struct Harness {
+  TempDir tmp;
+  std::filesystem::path repo = tmp.path() / "repo";
+  std::filesystem::path data = tmp.path() / "data";
+  std::filesystem::path calls = tmp.path() / "convox-calls";
+  std::unique_ptr<store::JobStore> store;
+  std::optional<config::Config> config;
+  std::vector<std::string> extra_env;
+  executor::ExecutorOptions options;
+  executor::LocalLauncher launcher;
+  std::string branch = "main";
+
+  Harness() {
+    std::filesystem::create_directories(repo);
+    sh(repo, "git init -q -b main . && git config user.email t@example.com && git config user.name t && "
+             "echo app > Dockerfile && mkdir -p sub && echo x > sub/file && ln -s /tmp escape && "
+             "git add -A && git commit -qm init");
+    auto opened = store::JobStore::open(data);
+    REQUIRE(opened.ok());
+    store = std::move(*opened);
+    options.convox_bin = (source_dir() / "tests/executor/fake-convox").string();
+    options.grace = std::chrono::milliseconds(500);
+  }
+
+  // WORKFLOWS: the list under "workflows:", indented by two spaces.
+  void load(const std::string& workflows) {
+    auto r = config::load_string("t.yml", "version: 1\nworkflows:\n" + workflows);
+    for (const auto& d : r.diags.items()) INFO(config::format_diagnostic("t.yml", d));
+    REQUIRE(r.config.has_value());
+    config = std::move(r.config);
+  }
+
+  // Runs the first workflow on the repository's HEAD.
+  store::JobRecord run(const executor::CancelToken* cancel = nullptr) {
+    REQUIRE(config.has_value());
+    options.base_env.clear();
+    for (char** e = environ; *e; ++e) options.base_env.emplace_back(*e);
+    options.base_env.push_back("FAKE_CONVOX_CALLS=" + calls.string());
+    for (const auto& e : extra_env) options.base_env.push_back(e);
+    executor::Executor exec(*store, launcher, options);
+    auto commit = git::resolve_commit(repo.string(), "HEAD");
+    REQUIRE(commit.ok());
+    const config::Workflow& wf = config->workflows.at(0);
+    executor::JobSpec spec{&wf, wf.trigger.repository, branch, commit->sha, "exec"};
+    std::int64_t id = exec.create(spec);
+    auto workspace = tmp.path() / ("ws-" + std::to_string(id));
+    REQUIRE(git::checkout_workspace(repo.string(), commit->sha, workspace).ok());
+    executor::CancelToken never;
+    exec.run(id, spec, workspace, cancel ? *cancel : never);
+    auto job = store->get_job(id);
+    REQUIRE(job.has_value());
+    return *job;
+  }
+
+  std::string log(const store::JobRecord& job, int task) const {
+    return read_file(data / job.tasks.at(static_cast<std::size_t>(task)).log_path);
+  }
+  std::string convox_calls() const { return read_file(calls); }
+};
+
+inline std::string script_workflow(const std::string& tasks) {
+  return "  - name: t\n    trigger: {integration: git, repository: \"file:///srv/t.git\", branch: main}\n"
+         "    tasks:\n" + tasks;
+}
+
+}  // namespace cwf::test

@@ -1,0 +1,95 @@
+#include <catch2/catch.hpp>
+
+#include "executor/job_log.hh"
+#include "test_support.hh"
+
+using namespace cwf::executor;
+
+namespace {
+
+std::string strip_stamps(const std::string& log) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < log.size()) {
+    std::size_t end = log.find('\n', start);
+    if (end == std::string::npos) end = log.size();
+    std::string line = log.substr(start, end - start);
+    out += line.size() > 25 ? line.substr(25) : line;
+    out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string run_log(const std::vector<std::string>& chunks, Masker masker, std::uint64_t cap = JobLog::kDefaultCap) {
+  cwf::test::TempDir tmp;
+  std::string rel;
+  {
+    JobLog log(tmp.path(), 7, std::move(masker), cap, nullptr);
+    rel = log.open_task(0);
+    for (const auto& c : chunks) log.output(c, 1764331200123);
+    log.close_task(1764331200123);
+  }
+  return cwf::test::read_file(tmp.path() / rel);
+}
+
+}  // namespace
+
+TEST_CASE("each line is stamped with the time it arrived") {
+  std::string log = run_log({"one\ntw", "o\nthree"}, Masker());
+  CHECK(log == "2025-11-28T12:00:00.123Z one\n2025-11-28T12:00:00.123Z two\n2025-11-28T12:00:00.123Z three\n");
+}
+
+TEST_CASE("a secret split at any point between two reads is masked") {
+  const std::string secret = "hunter2-secret-value";
+  const std::string text = "before " + secret + " after\n";
+  for (std::size_t split = 0; split <= text.size(); ++split) {
+    std::string log = strip_stamps(run_log({text.substr(0, split), text.substr(split)}, Masker({secret})));
+    INFO("split at " << split);
+    CHECK(log == "before *** after\n");
+  }
+}
+
+TEST_CASE("a line too long to hold is written in pieces, still masked") {
+  const std::string secret = "0123456789-SECRET";
+  for (std::size_t offset : {65536 - 8, 65536 - 1, 65536, 65536 + 3, 200000}) {
+    std::string line(300000, 'x');
+    line.replace(offset, secret.size(), secret);
+    std::vector<std::string> chunks;
+    for (std::size_t i = 0; i < line.size(); i += 4096) chunks.push_back(line.substr(i, 4096));
+    chunks.push_back("\n");
+    std::string log = run_log(chunks, Masker({secret}));
+    INFO("secret at " << offset);
+    CHECK(log.find("SECRET") == std::string::npos);
+    CHECK(log.find("***") != std::string::npos);
+    CHECK(std::count(log.begin(), log.end(), '\n') == 1);  // still one line
+  }
+}
+
+TEST_CASE("short values are not treated as secrets") {
+  CHECK(Masker({"ab", "", "1"}).empty());
+  CHECK(Masker({"abc"}).mask("xabcx") == "x***x");
+  CHECK(Masker({"abc", "abcdef"}).mask("abcdef abc") == "*** ***");
+}
+
+TEST_CASE("secrets come from listed names and secret-looking names") {
+  auto s = secrets_from_env({"GITHUB_TOKEN=t1", "A_SECRET=s1", "DB_PASSWORD=p1", "SSH_KEY=k1", "CONVOX_PASSWORD=c1",
+                             "PATH=/bin", "MINE=m1", "KEYS=not"},
+                            {"MINE"});
+  CHECK(s == std::vector<std::string>{"t1", "s1", "p1", "k1", "c1", "m1"});
+}
+
+TEST_CASE("the cap stops the log with a note") {
+  std::vector<std::string> chunks(100, std::string(1000, 'y') + "\n");
+  std::string log = run_log(chunks, Masker(), 10000);
+  CHECK(log.size() < 12000);
+  CHECK(log.find("[log truncated") != std::string::npos);
+}
+
+TEST_CASE("sanitizing keeps valid UTF-8 and replaces the rest") {
+  CHECK_FALSE(sanitize_utf8("plain ascii").has_value());
+  CHECK_FALSE(sanitize_utf8("caf\xc3\xa9").has_value());
+  CHECK(sanitize_utf8(std::string("a\0b", 3)) == "a\xEF\xBF\xBD" "b");
+  CHECK(sanitize_utf8("\xff") == "\xEF\xBF\xBD");
+  CHECK(sanitize_utf8("\xe2\x82") == "\xEF\xBF\xBD\xEF\xBF\xBD");
+}

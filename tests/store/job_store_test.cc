@@ -1,0 +1,95 @@
+#include <catch2/catch.hpp>
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "store/job_store.hh"
+#include "store/migrations.hh"
+#include "test_support.hh"
+
+using namespace cwf::store;
+
+namespace {
+
+NewJob job(const std::string& workflow) {
+  return {workflow, "acme/web", "main", std::string(40, 'a'), "exec", {{"build web", "build"}, {"test", "script"}}, {}};
+}
+
+}  // namespace
+
+TEST_CASE("the store migrates once and reopens") {
+  cwf::test::TempDir tmp;
+  {
+    auto s = JobStore::open(tmp.path() / "d");
+    REQUIRE(s.ok());
+    (*s)->create_job(job("a"), 1000);
+  }
+  auto s = JobStore::open(tmp.path() / "d");
+  REQUIRE(s.ok());
+  CHECK((*s)->list_jobs({}).size() == 1);
+  SQLite::Database db((tmp.path() / "d/jobs.db").string());
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == static_cast<int>(migrations().size()));
+  CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+}
+
+TEST_CASE("a job's life in the store") {
+  cwf::test::TempDir tmp;
+  auto s = std::move(*JobStore::open(tmp.path()));
+  auto id = s->create_job(job("deploy"), 1000);
+  auto j = s->get_job(id);
+  REQUIRE(j);
+  CHECK(j->state == JobState::queued);
+  CHECK(j->tasks.size() == 2);
+  CHECK(j->tasks[1].state == TaskState::pending);
+  s->set_job_state(id, JobState::running, "", 2000);
+  s->start_task(id, 0, "logs/1/0.log", 2100);
+  s->update_task_log(id, 0, 42);
+  TaskOutcome o;
+  o.exit_code = 0;
+  o.build_id = "B1";
+  o.release_id = "R1";
+  o.log_bytes = 100;
+  s->finish_task(id, 0, o, 3000);
+  TaskOutcome skipped;
+  skipped.state = TaskState::skipped;
+  s->finish_task(id, 1, skipped, 3000);
+  s->set_job_state(id, JobState::succeeded, "", 3500);
+  j = s->get_job(id);
+  CHECK(j->state == JobState::succeeded);
+  CHECK(j->started_at == 2000);
+  CHECK(j->finished_at == 3500);
+  CHECK(j->tasks[0].started_at == 2100);
+  CHECK(j->tasks[0].finished_at == 3000);
+  CHECK(j->tasks[0].release_id == "R1");
+  CHECK(j->tasks[0].log_bytes == 100);
+  CHECK(j->tasks[0].log_path == "logs/1/0.log");
+  CHECK_FALSE(j->tasks[1].started_at.has_value());
+}
+
+TEST_CASE("listing: newest first, filtered, paged") {
+  cwf::test::TempDir tmp;
+  auto s = std::move(*JobStore::open(tmp.path()));
+  for (int i = 0; i < 5; ++i) s->create_job(job(i % 2 ? "odd" : "even"), 1000 + i);
+  s->set_job_state(1, JobState::failed, "x", 2000);
+  auto all = s->list_jobs({});
+  REQUIRE(all.size() == 5);
+  CHECK(all.front().id == 5);
+  CHECK(s->list_jobs({"odd", {}, 20, {}}).size() == 2);
+  CHECK(s->list_jobs({"", JobState::failed, 20, {}}).at(0).id == 1);
+  auto page = s->list_jobs({"", {}, 2, 4});
+  REQUIRE(page.size() == 2);
+  CHECK(page[0].id == 3);
+}
+
+TEST_CASE("a data dir that cannot be created is a clear error") {
+  cwf::test::TempDir tmp;
+  std::ofstream(tmp.path() / "file") << "x";
+  auto s = JobStore::open(tmp.path() / "file" / "data");
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().message.starts_with("cannot create the data dir "));
+}
+
+TEST_CASE("reading a store that does not exist says so") {
+  cwf::test::TempDir tmp;
+  auto s = JobStore::open(tmp.path() / "none", true);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().message.find("no job has run") != std::string::npos);
+}
