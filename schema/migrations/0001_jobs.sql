@@ -31,8 +31,9 @@ CREATE TABLE tasks (
   finished_at INTEGER,
   build_id    TEXT,
   release_id  TEXT,
-  -- The task's log: a file under the data dir, and how much of it is written.
+  -- The task's log: its byte range in the job's log file under the data dir.
   log_path    TEXT,
+  log_offset  INTEGER NOT NULL DEFAULT 0,
   log_bytes   INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (job_id, idx)
 );

@@ -12,13 +12,18 @@ std::filesystem::path data_dir_or_default(const std::string& flag);
 
 namespace {
 
-// Prints what was appended to PATH since OFFSET; returns the new offset.
-std::uint64_t print_from(const std::filesystem::path& path, std::uint64_t offset) {
+// Prints PATH's bytes from OFFSET up to END (or its end); returns where it stopped.
+std::uint64_t print_range(const std::filesystem::path& path, std::uint64_t offset, std::optional<std::uint64_t> end) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return offset;
   in.seekg(static_cast<std::streamoff>(offset));
   char buf[65536];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+  for (;;) {
+    std::uint64_t want = sizeof buf;
+    if (end) want = std::min<std::uint64_t>(want, *end > offset ? *end - offset : 0);
+    if (want == 0) break;
+    in.read(buf, static_cast<std::streamsize>(want));
+    if (in.gcount() <= 0) break;
     std::cout.write(buf, in.gcount());
     offset += static_cast<std::uint64_t>(in.gcount());
   }
@@ -56,15 +61,28 @@ int run_logs(const Args& args) {
     std::cerr << "convox-workflows logs: job " << job_id << " has " << job->tasks.size() << " tasks\n";
     return kExitUsage;
   }
-  std::vector<std::uint64_t> offsets(job->tasks.size(), 0);
+  // Tasks run one after another, so the job's file holds them in order; one
+  // task is the range the store indexed for it.
+  std::uint64_t offset = 0;
+  bool started = false;
   for (;;) {
-    bool done = store::is_final(job->state);
+    bool final = store::is_final(job->state);
+    std::filesystem::path file;
+    std::optional<std::uint64_t> end;
     for (const auto& t : job->tasks) {
-      if ((task >= 0 && t.index != task) || t.log_path.empty()) continue;
-      offsets[static_cast<std::size_t>(t.index)] = print_from(dir / t.log_path, offsets[static_cast<std::size_t>(t.index)]);
+      if (!t.log_path.empty()) file = dir / t.log_path;
+      if (t.index != task || t.log_path.empty()) continue;
+      if (!started) offset = static_cast<std::uint64_t>(t.log_offset);
+      started = true;
+      bool done = t.state != store::TaskState::running && t.state != store::TaskState::pending;
+      if (done) end = static_cast<std::uint64_t>(t.log_offset + t.log_bytes);
+      final = final || done;
     }
-    // The job was final before this pass read the files: nothing more will come.
-    if (!follow || done) break;
+    if (task < 0 || started) {
+      if (!file.empty()) offset = print_range(file, offset, end);
+    }
+    // The job (or task) had ended before this pass read the file: nothing more will come.
+    if (!follow || final) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     job = (*opened)->get_job(job_id);
     if (!job) break;

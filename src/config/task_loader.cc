@@ -214,7 +214,9 @@ bool load_tasks(MapReader& workflow, const Defaults& defaults, std::vector<Task>
   tasks.reserve(list->children.size());
   for (std::size_t i = 0; i < list->children.size(); ++i) {
     auto& t = tasks.emplace_back(load_task(*list->children[i], what + "[" + std::to_string(i) + "]", defaults, diags));
-    if (!t) continue;
+    // Unnamed tasks share default names ("script") by design; only names
+    // the user chose are worth telling apart.
+    if (!t || !list->children[i]->find("name")) continue;
     if (auto [it, fresh] = names.emplace(t->name, i); !fresh)
       diags.warning(t->pos, what + "[" + std::to_string(i) + "]: same name as tasks[" +
                                 std::to_string(it->second) + "] ('" + t->name +

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstring>
 #include <map>
+#include <optional>
 
 #include "config/names.hh"
 #include "executor/convox_cli.hh"
@@ -36,7 +37,15 @@ class JobRun {
   JobRun(const ExecutorOptions& options, TaskLauncher& launcher, store::JobStore& store, std::int64_t job_id,
          const JobSpec& spec, const std::filesystem::path& workspace, const CancelToken& cancel, JobLog& log)
       : options_(options), launcher_(launcher), store_(store), job_id_(job_id), spec_(spec),
-        workspace_(workspace), cancel_(cancel), log_(log), releases_(spec.workflow->tasks.size()) {}
+        workspace_(workspace), cancel_(cancel), log_(log), releases_(spec.workflow->tasks.size()) {
+    std::error_code ec;
+    root_ = std::filesystem::canonical(workspace_, ec);
+    if (ec) root_ = workspace_;
+    for (const auto& kv : options_.base_env) {
+      std::size_t eq = kv.find('=');
+      if (eq != std::string::npos) base_env_[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+  }
 
   TaskOutcome run_task(int index);
 
@@ -62,7 +71,8 @@ class JobRun {
   store::JobStore& store_;
   std::int64_t job_id_;
   const JobSpec& spec_;
-  std::filesystem::path workspace_;
+  std::filesystem::path workspace_, root_;  // root_: the workspace with symlinks resolved
+  std::map<std::string, std::string> base_env_;
   const CancelToken& cancel_;
   JobLog& log_;
   std::vector<std::string> releases_;  // by task index: what each build made
@@ -73,11 +83,7 @@ class JobRun {
 };
 
 std::vector<std::string> JobRun::environment(const config::Task& t) const {
-  std::map<std::string, std::string> env;
-  for (const auto& kv : options_.base_env) {
-    std::size_t eq = kv.find('=');
-    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  std::map<std::string, std::string> env = base_env_;
   for (const auto& [k, v] : t.env) env[k] = v;
   // The runner's variables win; values from the push travel only this way.
   env["CONVOX_WORKFLOW"] = spec_.workflow->name;
@@ -146,14 +152,16 @@ std::string JobRun::release_for(const config::Task& t, std::string& error) const
 }
 
 TaskOutcome JobRun::script(const config::Task& t) {
-  std::error_code ec;
-  auto root = std::filesystem::canonical(workspace_, ec);
-  auto cwd = std::filesystem::canonical(workspace_ / t.working_directory, ec);
-  if (ec) return ended(TaskState::failed, "working_directory '" + t.working_directory + "' does not exist in the checkout");
-  // The file's path stays inside; a symlink in the commit could still lead out.
-  auto rel = cwd.lexically_relative(root);
-  if (rel.empty() || *rel.begin() == "..")
-    return ended(TaskState::failed, "working_directory '" + t.working_directory + "' leads outside the checkout");
+  std::filesystem::path cwd = root_;
+  if (!t.working_directory.empty()) {
+    std::error_code ec;
+    cwd = std::filesystem::canonical(root_ / t.working_directory, ec);
+    if (ec) return ended(TaskState::failed, "working_directory '" + t.working_directory + "' does not exist in the checkout");
+    // The file's path stays inside; a symlink in the commit could still lead out.
+    auto rel = cwd.lexically_relative(root_);
+    if (rel.empty() || *rel.begin() == "..")
+      return ended(TaskState::failed, "working_directory '" + t.working_directory + "' leads outside the checkout");
+  }
   std::vector<std::string> argv = t.argv.empty() ? std::vector<std::string>{"/bin/sh", "-c", t.command} : t.argv;
   return outcome_of(command(t, argv, cwd), t, t.argv.empty() ? "the command" : "'" + t.argv[0] + "'");
 }
@@ -253,6 +261,8 @@ store::JobState Executor::run(std::int64_t job_id, const JobSpec& spec, const st
   JobLog log(store_.data_dir(), job_id, Masker(secrets_from_env(env, options_.secret_env)), options_.log_cap,
              options_.echo);
   JobRun job(options_, launcher_, store_, job_id, spec, workspace, cancel, log);
+  // Each commit holds the end of one task and the start of the next.
+  std::optional<store::JobStore::Transaction> tx(std::in_place, store_);
   store_.set_job_state(job_id, store::JobState::running, "", store::now_ms());
 
   std::string failure;
@@ -260,13 +270,16 @@ store::JobState Executor::run(std::int64_t job_id, const JobSpec& spec, const st
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     const config::Task& t = tasks[i];
     int index = static_cast<int>(i);
+    if (!tx) tx.emplace(store_);
     if (!failure.empty() || cancelled || cancel.cancelled()) {
       std::string why = failure.empty() ? "the job was cancelled" : "an earlier task failed";
       store_.finish_task(job_id, index, ended(TaskState::skipped, why), store::now_ms());
       continue;
     }
-    std::string path = log.open_task(index);
-    store_.start_task(job_id, index, path, store::now_ms());
+    std::uint64_t offset = log.open_task();
+    store_.start_task(job_id, index, log.path(), static_cast<std::int64_t>(offset), store::now_ms());
+    tx->commit();
+    tx.reset();
     log.note("==> [" + std::to_string(i + 1) + "/" + std::to_string(tasks.size()) + "] " + t.name + " (" +
                  config::to_string(t.type) + ")",
              store::now_ms());
@@ -292,12 +305,15 @@ store::JobState Executor::run(std::int64_t job_id, const JobSpec& spec, const st
       if (o.reason.empty()) o.reason = *log.error();
     }
     o.log_bytes = static_cast<std::int64_t>(log.task_bytes());
+    tx.emplace(store_);
     store_.finish_task(job_id, index, o, store::now_ms());
   }
+  if (!tx) tx.emplace(store_);
   store::JobState state = cancelled ? store::JobState::cancelled
                           : failure.empty() ? store::JobState::succeeded
                                             : store::JobState::failed;
   store_.set_job_state(job_id, state, cancelled ? "cancelled" : failure, store::now_ms());
+  tx->commit();
   return state;
 }
 

@@ -57,25 +57,23 @@ std::optional<std::string> sanitize_utf8(std::string_view text) {
 
 JobLog::JobLog(std::filesystem::path data_dir, std::int64_t job_id, Masker masker, std::uint64_t cap,
                std::ostream* echo)
-    : data_dir_(std::move(data_dir)), job_id_(job_id), masker_(std::move(masker)), cap_(cap), echo_(echo) {
+    : rel_path_("logs/" + std::to_string(job_id) + ".log"), masker_(std::move(masker)), cap_(cap), echo_(echo) {
   buffer_.reserve(kFlushAt + kMaxPending);
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir / "logs", ec);
+  fd_ = ::open((data_dir / rel_path_).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) error_ = "cannot write the log " + (data_dir / rel_path_).string() + ": " + std::strerror(errno);
 }
 
 JobLog::~JobLog() {
-  flush(stamp_ms_);
+  close_task(stamp_ms_);
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::string JobLog::open_task(int index) {
-  if (fd_ >= 0) close_task(-1);
-  std::string rel = "logs/" + std::to_string(job_id_) + "/" + std::to_string(index) + ".log";
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir_ / "logs" / std::to_string(job_id_), ec);
-  fd_ = ::open((data_dir_ / rel).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd_ < 0 && !error_) error_ = "cannot write the log " + (data_dir_ / rel).string() + ": " + std::strerror(errno);
+std::uint64_t JobLog::open_task() {
+  close_task(stamp_ms_);
   task_bytes_ = 0;
-  at_line_start_ = true;
-  return rel;
+  return offset_;
 }
 
 const std::string& JobLog::stamp(std::int64_t now_ms) {
@@ -136,10 +134,12 @@ void JobLog::emit(std::string_view text, bool complete, std::int64_t now_ms) {
     truncated_ = true;
     std::string msg = "[log truncated: this job's log reached its limit of " + std::to_string(cap_ >> 20) +
                       " MiB; the task keeps running]";
+    std::size_t before = buffer_.size();
     if (!at_line_start_) buffer_ += '\n';
     buffer_ += ts + ' ' + msg + '\n';
+    offset_ += buffer_.size() - before;
     if (echo_) *echo_ << (at_line_start_ ? "" : "\n") << ts.substr(11, 8) << ' ' << msg << '\n';
-    task_bytes_ += msg.size() + ts.size() + 2;
+    task_bytes_ += buffer_.size() - before;
     at_line_start_ = true;
     flush(now_ms);
     return;
@@ -158,6 +158,7 @@ void JobLog::emit(std::string_view text, bool complete, std::int64_t now_ms) {
   at_line_start_ = complete;
   if (!in_note_) job_bytes_ += size;
   task_bytes_ += size;
+  offset_ += size;
   if (buffer_.size() >= kFlushAt) flush(now_ms);
 }
 
@@ -172,7 +173,7 @@ void JobLog::note(std::string_view text, std::int64_t now_ms) {
   in_note_ = true;
   line(text, true, now_ms);
   in_note_ = false;
-  flush(now_ms);
+  if (echo_) echo_->flush();
 }
 
 void JobLog::close_task(std::int64_t now_ms) {
@@ -184,8 +185,6 @@ void JobLog::close_task(std::int64_t now_ms) {
     emit("", true, now_ms);
   }
   flush(now_ms);
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
 }
 
 void JobLog::flush(std::int64_t now_ms) {

@@ -2,8 +2,10 @@
 
 // A job's log: each task's output split into lines, each line stamped with
 // the time it arrived, secrets masked, made valid UTF-8, and appended to
-// <data>/logs/<job>/<task>.log (optionally echoed to a terminal). A per-job
-// cap stops the writing, with a note, while the task keeps running.
+// <data>/logs/<job>.log (optionally echoed to a terminal); each task's part
+// is a byte range the store indexes. One file per job, because creating a
+// file costs a hundred times an append. A per-job cap stops the writing,
+// with a note, while the task keeps running.
 
 #include <cstdint>
 #include <filesystem>
@@ -23,13 +25,15 @@ class JobLog {
   JobLog(std::filesystem::path data_dir, std::int64_t job_id, Masker masker, std::uint64_t cap, std::ostream* echo);
   ~JobLog();
 
-  // Starts task INDEX's file; returns its path relative to the data dir.
-  std::string open_task(int index);
+  // The log file, relative to the data dir.
+  const std::string& path() const { return rel_path_; }
+  // Starts the next task's part; returns its offset in the file.
+  std::uint64_t open_task();
   // Raw bytes from the task, in any chunking.
   void output(std::string_view chunk, std::int64_t now_ms);
   // A line of the runner's own (headers, results), masked like the rest.
   void note(std::string_view line, std::int64_t now_ms);
-  // Ends the task: the last partial line is written and the file closed.
+  // Ends the task's part: its last partial line is written.
   void close_task(std::int64_t now_ms);
 
   std::uint64_t task_bytes() const { return task_bytes_; }
@@ -43,8 +47,7 @@ class JobLog {
   void flush(std::int64_t now_ms);
   const std::string& stamp(std::int64_t now_ms);
 
-  std::filesystem::path data_dir_;
-  std::int64_t job_id_;
+  std::string rel_path_;
   Masker masker_;
   std::uint64_t cap_;
   std::ostream* echo_;
@@ -56,6 +59,7 @@ class JobLog {
   bool in_note_ = false;
   std::int64_t flushed_ms_ = 0;
   std::uint64_t job_bytes_ = 0, task_bytes_ = 0;
+  std::uint64_t offset_ = 0;  // bytes in the file, including buffer_
   std::int64_t stamp_ms_ = -1;
   std::string stamp_;
   std::optional<std::string> error_;

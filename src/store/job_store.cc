@@ -123,7 +123,8 @@ struct JobStore::Impl {
                       "started_at = CASE WHEN ?2 = 'running' THEN coalesce(started_at, ?4) ELSE started_at END, "
                       "finished_at = CASE WHEN ?5 THEN ?4 ELSE finished_at END WHERE id = ?1");
     start_task.emplace(db,
-                       "UPDATE tasks SET state = 'running', started_at = ?3, log_path = ?4 WHERE job_id = ?1 AND idx = ?2");
+                       "UPDATE tasks SET state = 'running', started_at = ?3, log_path = ?4, log_offset = ?5 "
+                       "WHERE job_id = ?1 AND idx = ?2");
     task_log.emplace(db, "UPDATE tasks SET log_bytes = ?3 WHERE job_id = ?1 AND idx = ?2");
     finish_task.emplace(db,
                         "UPDATE tasks SET state = ?3, reason = ?4, exit_code = ?5, signal = ?6, build_id = ?7, "
@@ -198,7 +199,8 @@ void JobStore::set_job_state(std::int64_t id, JobState state, const std::string&
   });
 }
 
-void JobStore::start_task(std::int64_t job, int index, const std::string& log_path, std::int64_t now) {
+void JobStore::start_task(std::int64_t job, int index, const std::string& log_path, std::int64_t log_offset,
+                          std::int64_t now) {
   guarded("start task", [&] {
     auto& q = *impl_->start_task;
     q.reset();
@@ -206,6 +208,7 @@ void JobStore::start_task(std::int64_t job, int index, const std::string& log_pa
     q.bind(2, index);
     q.bind(3, static_cast<int64_t>(now));
     q.bind(4, log_path);
+    q.bind(5, static_cast<int64_t>(log_offset));
     q.exec();
   });
 }
@@ -239,6 +242,20 @@ void JobStore::finish_task(std::int64_t job, int index, const TaskOutcome& o, st
   });
 }
 
+struct JobStore::Transaction::Impl {
+  SQLite::Transaction tx;
+  explicit Impl(SQLite::Database& db) : tx(db) {}
+};
+
+JobStore::Transaction::Transaction(JobStore& store)
+    : impl_(guarded("begin", [&] { return std::make_unique<Impl>(store.impl_->db); })) {}
+JobStore::Transaction::Transaction(Transaction&&) noexcept = default;
+JobStore::Transaction::~Transaction() = default;  // SQLite::Transaction rolls back unless committed
+
+void JobStore::Transaction::commit() {
+  guarded("commit", [&] { impl_->tx.commit(); });
+}
+
 std::vector<JobRecord> JobStore::list_jobs(const JobFilter& f) const {
   return guarded("list jobs", [&] {
     std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE 1";
@@ -265,7 +282,7 @@ std::optional<JobRecord> JobStore::get_job(std::int64_t id) const {
     JobRecord job = read_job(q);
     SQLite::Statement t(impl_->db,
                         "SELECT idx, name, type, state, reason, exit_code, signal, started_at, finished_at, "
-                        "coalesce(build_id, ''), coalesce(release_id, ''), coalesce(log_path, ''), log_bytes "
+                        "coalesce(build_id, ''), coalesce(release_id, ''), coalesce(log_path, ''), log_offset, log_bytes "
                         "FROM tasks WHERE job_id = ? ORDER BY idx");
     t.bind(1, static_cast<int64_t>(id));
     while (t.executeStep()) {
@@ -282,7 +299,8 @@ std::optional<JobRecord> JobStore::get_job(std::int64_t id) const {
       r.build_id = t.getColumn(9).getString();
       r.release_id = t.getColumn(10).getString();
       r.log_path = t.getColumn(11).getString();
-      r.log_bytes = t.getColumn(12).getInt64();
+      r.log_offset = t.getColumn(12).getInt64();
+      r.log_bytes = t.getColumn(13).getInt64();
       job.tasks.push_back(std::move(r));
     }
     return job;

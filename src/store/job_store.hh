@@ -33,8 +33,9 @@ struct TaskRecord {
   std::optional<int> exit_code, signal;
   std::optional<std::int64_t> started_at, finished_at;  // ms since the epoch
   std::string build_id, release_id;
-  std::string log_path;  // relative to the data dir
-  std::int64_t log_bytes = 0;
+  std::string log_path;        // the job's log file, relative to the data dir
+  std::int64_t log_offset = 0;  // where this task's lines start in it
+  std::int64_t log_bytes = 0;   // how many bytes they take (growing while it runs)
 };
 
 struct JobRecord {
@@ -86,9 +87,25 @@ class JobStore {
   // Writes throw StoreError.
   std::int64_t create_job(const NewJob& job, std::int64_t now);
   void set_job_state(std::int64_t id, JobState state, const std::string& reason, std::int64_t now);
-  void start_task(std::int64_t job, int index, const std::string& log_path, std::int64_t now);
+  void start_task(std::int64_t job, int index, const std::string& log_path, std::int64_t log_offset,
+                  std::int64_t now);
   void update_task_log(std::int64_t job, int index, std::int64_t log_bytes);
   void finish_task(std::int64_t job, int index, const TaskOutcome& outcome, std::int64_t now);
+
+  // Writes between this and commit() land together, or (destroyed
+  // uncommitted) not at all: a task's end and the next one's start are one
+  // commit instead of two.
+  class Transaction {
+   public:
+    explicit Transaction(JobStore& store);
+    Transaction(Transaction&&) noexcept;
+    ~Transaction();
+    void commit();
+
+   private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+  };
 
   std::vector<JobRecord> list_jobs(const JobFilter& filter) const;
   std::optional<JobRecord> get_job(std::int64_t id) const;

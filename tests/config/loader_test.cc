@@ -144,3 +144,14 @@ TEST_CASE("duplicate keys are reported once each, in small and large maps") {
     CHECK(r.diags.sorted().front().pos.line == 8);
   }
 }
+
+TEST_CASE("unnamed tasks of one type share a default name without a warning") {
+  auto r = load_string("t.yml", R"(version: 1
+workflows:
+  - name: t
+    trigger: {integration: git, repository: "file:///srv/t.git", branch: main}
+    tasks: [{type: script, command: a}, {type: script, command: b}]
+)");
+  REQUIRE(r.config.has_value());
+  CHECK(r.diags.items().empty());
+}

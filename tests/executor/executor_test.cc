@@ -250,4 +250,6 @@ TEST_CASE("a task printing 200 MB: the log stops at the cap and says so; the tas
         std::string::npos);
   CHECK(log.find("<== script: succeeded") != std::string::npos);
   CHECK(h.log(job, 1).find("<== script: succeeded") != std::string::npos);
+  CHECK(h.log(job, 1).find("after") != std::string::npos);
+  CHECK(h.log(job, 0).find("after") == std::string::npos);
 }

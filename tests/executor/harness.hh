@@ -77,8 +77,12 @@ struct Harness {
     return *job;
   }
 
+  // Task TASK's part of the job's log.
   std::string log(const store::JobRecord& job, int task) const {
-    return read_file(data / job.tasks.at(static_cast<std::size_t>(task)).log_path);
+    const auto& t = job.tasks.at(static_cast<std::size_t>(task));
+    std::string all = read_file(data / t.log_path);
+    REQUIRE(static_cast<std::size_t>(t.log_offset + t.log_bytes) <= all.size());
+    return all.substr(static_cast<std::size_t>(t.log_offset), static_cast<std::size_t>(t.log_bytes));
   }
   std::string convox_calls() const { return read_file(calls); }
 };

@@ -26,7 +26,8 @@ std::string run_log(const std::vector<std::string>& chunks, Masker masker, std::
   std::string rel;
   {
     JobLog log(tmp.path(), 7, std::move(masker), cap, nullptr);
-    rel = log.open_task(0);
+    log.open_task();
+    rel = log.path();
     for (const auto& c : chunks) log.output(c, 1764331200123);
     log.close_task(1764331200123);
   }

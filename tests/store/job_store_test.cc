@@ -40,7 +40,7 @@ TEST_CASE("a job's life in the store") {
   CHECK(j->tasks.size() == 2);
   CHECK(j->tasks[1].state == TaskState::pending);
   s->set_job_state(id, JobState::running, "", 2000);
-  s->start_task(id, 0, "logs/1/0.log", 2100);
+  s->start_task(id, 0, "logs/1.log", 512, 2100);
   s->update_task_log(id, 0, 42);
   TaskOutcome o;
   o.exit_code = 0;
@@ -60,7 +60,8 @@ TEST_CASE("a job's life in the store") {
   CHECK(j->tasks[0].finished_at == 3000);
   CHECK(j->tasks[0].release_id == "R1");
   CHECK(j->tasks[0].log_bytes == 100);
-  CHECK(j->tasks[0].log_path == "logs/1/0.log");
+  CHECK(j->tasks[0].log_path == "logs/1.log");
+  CHECK(j->tasks[0].log_offset == 512);
   CHECK_FALSE(j->tasks[1].started_at.has_value());
 }
 

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The executor's overhead, each against a baseline measured in the same run:
+#  1. 200 script tasks each running `true`, vs a plain shell spawning the same
+#     200 `sh -c true` processes (target: wall ratio <= 1.3);
+#  2. one task printing 1 GiB with masking on, vs the same command redirected
+#     to a file by the shell (target: throughput ratio >= 0.67), and the
+#     runner's peak RSS meanwhile (target: < 50 MB).
+# Needs hyperfine and time (Debian packages). usage: bench/exec_bench.sh [BINARY]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=$(realpath "${1:-build/convox-workflows}")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+repo=$tmp/repo
+git init -q -b main "$repo"
+git -C "$repo" config user.email b@example.com && git -C "$repo" config user.name b
+gen='yes "step 42/97: compiling src/module/file.cc with -O2 and a few more words" | head -c 1073741824'
+{
+  echo "version: 1"
+  echo "workflows:"
+  echo "  - name: many"
+  echo "    trigger: {integration: git, repository: \"file:///srv/b.git\", branch: main}"
+  echo "    tasks:"
+  for _ in $(seq 200); do echo "      - {type: script, command: \"true\"}"; done
+  echo "  - name: loud"
+  echo "    trigger: {integration: git, repository: \"file:///srv/b.git\", branch: main}"
+  echo "    tasks:"
+  echo "      - {type: script, command: '$gen'}"
+} >"$repo/.convox-workflows.yml"
+git -C "$repo" add -A && git -C "$repo" commit -qm bench
+printf '#!/bin/sh\nfor i in $(seq 200); do sh -c true; done\n' >"$tmp/spawn200.sh"
+
+cd "$repo"
+report() {  # report JSON NAME_OURS NAME_BASE: medians and their ratio
+  /usr/bin/python3 - "$@" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+a, b = r[sys.argv[2]], r[sys.argv[3]]
+for x in (a, b):
+    print(f"  {x['command']:34s} median {x['median'] * 1000:8.1f} ms  (min {x['min'] * 1000:.1f}, {len(x['times'])} runs)")
+print(f"  wall ratio {sys.argv[2]} / {sys.argv[3]}: {a['median'] / b['median']:.2f}")
+PY
+}
+
+echo "1. 200 tasks of 'true' (a job: checkout, store, logs) vs 200 'sh -c true' from a shell"
+hyperfine -N --warmup 2 --runs 10 --export-json "$tmp/spawn.json" \
+  -n "convox-workflows exec (200 tasks)" "$bin exec --workflow many -q --data-dir $tmp/data" \
+  -n "sh: 200 x sh -c true" "sh $tmp/spawn200.sh" >/dev/null
+report "$tmp/spawn.json" "convox-workflows exec (200 tasks)" "sh: 200 x sh -c true"
+
+echo "2. one task printing 1 GiB, masking on, vs the shell redirecting it to a file"
+hyperfine -N --warmup 1 --runs 5 --export-json "$tmp/log.json" \
+  -n "convox-workflows exec (1 GiB log)" \
+  "env BENCH_TOKEN=not-in-the-output $bin exec --workflow loud -q --log-limit 2048 --data-dir $tmp/data2" \
+  -n "sh: command > file" "sh -c '$gen > $tmp/out.txt'" >/dev/null
+/usr/bin/python3 - "$tmp/log.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+a, b = r["convox-workflows exec (1 GiB log)"], r["sh: command > file"]
+for x in (a, b):
+    print(f"  {x['command']:34s} median {x['median']:6.2f} s  ({1024 / x['median']:.0f} MiB/s, {len(x['times'])} runs)")
+print(f"  throughput ratio (ours / shell): {b['median'] / a['median']:.2f}")
+PY
+rss=$( { /usr/bin/time -f %M env BENCH_TOKEN=not-in-the-output "$bin" exec --workflow loud -q --log-limit 2048 \
+         --data-dir "$tmp/data3" >/dev/null; } 2>&1 | tail -1)
+echo "  peak RSS of the runner while logging 1 GiB: $((rss / 1024)) MiB"
