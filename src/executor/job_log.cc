@@ -1,5 +1,6 @@
 #include "executor/job_log.hh"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -86,21 +87,66 @@ const std::string& JobLog::stamp(std::int64_t now_ms) {
 
 void JobLog::output(std::string_view chunk, std::int64_t now_ms) {
   std::size_t start = 0;
-  while (const void* hit = std::memchr(chunk.data() + start, '\n', chunk.size() - start)) {
-    std::size_t end = static_cast<std::size_t>(static_cast<const char*>(hit) - chunk.data());
-    if (pending_.empty()) {
-      line(chunk.substr(start, end - start), true, now_ms);
-    } else {
-      pending_.append(chunk, start, end - start);
+  if (!pending_.empty()) {  // the line the last chunk left open
+    const void* hit = std::memchr(chunk.data(), '\n', chunk.size());
+    if (hit) {
+      std::size_t end = static_cast<std::size_t>(static_cast<const char*>(hit) - chunk.data());
+      pending_.append(chunk, 0, end);
       line(pending_, true, now_ms);
       pending_.clear();
+      start = end + 1;
+    } else {
+      start = chunk.size();
+      pending_.append(chunk);
     }
-    start = end + 1;
+  }
+  // The complete lines within the chunk: in one go when they are plain.
+  if (const void* last = ::memrchr(chunk.data() + start, '\n', chunk.size() - start)) {
+    std::size_t end = static_cast<std::size_t>(static_cast<const char*>(last) - chunk.data()) + 1;
+    std::string_view lines = chunk.substr(start, end - start);
+    if (!block(lines, now_ms)) {
+      while (!lines.empty()) {
+        std::size_t nl = lines.find('\n');
+        line(lines.substr(0, nl), true, now_ms);
+        lines.remove_prefix(nl + 1);
+      }
+    }
+    start = end;
   }
   pending_.append(chunk, start);
   if (pending_.size() > kMaxPending) write_long_line(now_ms);
   // Readers following the file see output within a tenth of a second.
   if (now_ms - flushed_ms_ >= 100) flush(now_ms);
+}
+
+// LINES ends with '\n'. Stamps them all at once when there is nothing to
+// mask, nothing to repair and room under the cap: the common case, which
+// must keep up with a task printing as fast as a pipe carries.
+bool JobLog::block(std::string_view lines, std::int64_t now_ms) {
+  if (truncated_ || echo_ || !at_line_start_) return false;
+  if (!masker_.empty() && masker_.contains_secret(lines)) return false;
+  if (!utf8_clean(lines)) return false;
+  const std::string& ts = stamp(now_ms);
+  std::size_t count = static_cast<std::size_t>(std::count(lines.begin(), lines.end(), '\n'));
+  std::size_t size = lines.size() + count * (ts.size() + 1);
+  if (job_bytes_ + size > cap_) return false;
+  std::size_t at = buffer_.size();
+  buffer_.resize(at + size);
+  char* out = buffer_.data() + at;
+  while (!lines.empty()) {
+    std::size_t len = lines.find('\n') + 1;
+    std::memcpy(out, ts.data(), ts.size());
+    out[ts.size()] = ' ';
+    out += ts.size() + 1;
+    std::memcpy(out, lines.data(), len);
+    out += len;
+    lines.remove_prefix(len);
+  }
+  job_bytes_ += size;
+  task_bytes_ += size;
+  offset_ += size;
+  if (buffer_.size() >= kFlushAt) flush(now_ms);
+  return true;
 }
 
 void JobLog::write_long_line(std::int64_t now_ms) {

@@ -42,6 +42,7 @@ class JobLog {
 
  private:
   void line(std::string_view text, bool complete, std::int64_t now_ms);
+  bool block(std::string_view lines, std::int64_t now_ms);
   void emit(std::string_view text, bool complete, std::int64_t now_ms);
   void write_long_line(std::int64_t now_ms);
   void flush(std::int64_t now_ms);

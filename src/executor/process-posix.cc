@@ -122,6 +122,8 @@ Result<std::unique_ptr<TaskProcess>> LocalLauncher::start(const ProcessSpec& spe
     return make_error("cannot start " + spec.argv[0] + ": " + std::strerror(rc));
   }
   write_end.reset();
+  // A larger pipe means fewer wake-ups for a task that prints a lot.
+  ::fcntl(read_end.get(), F_SETPIPE_SZ, 1 << 20);
   Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (pidfd.get() < 0) {
     ::kill(-pid, SIGKILL);

@@ -25,7 +25,7 @@ RunOutcome run_process(TaskLauncher& launcher, const ProcessSpec& spec, Clock::t
     p.signal_all(SIGTERM);
     kill_at = now + grace;
   };
-  static thread_local char buf[64 * 1024];
+  static thread_local char buf[256 * 1024];
   for (;;) {
     auto now = Clock::now();
     if (!exited && !kill_at && now >= deadline) {

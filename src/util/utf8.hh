@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 namespace cwf {
@@ -25,6 +26,27 @@ inline std::size_t utf8_sequence_length(std::string_view s) {
     return 4;
   }
   return 0;
+}
+
+// Whether TEXT is valid UTF-8 without NUL bytes; eight ASCII bytes at a time.
+inline bool utf8_clean(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (i + 8 <= text.size()) {
+      std::uint64_t w;
+      __builtin_memcpy(&w, text.data() + i, 8);
+      constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+      if (((w | ((w - kOnes) & ~w)) & kHigh) == 0) {  // no byte >= 0x80 and no zero byte
+        i += 8;
+        continue;
+      }
+    }
+    if (text[i] == '\0') return false;
+    std::size_t n = utf8_sequence_length(text.substr(i));
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
 }
 
 }  // namespace cwf

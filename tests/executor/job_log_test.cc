@@ -94,3 +94,12 @@ TEST_CASE("sanitizing keeps valid UTF-8 and replaces the rest") {
   CHECK(sanitize_utf8("\xff") == "\xEF\xBF\xBD");
   CHECK(sanitize_utf8("\xe2\x82") == "\xEF\xBF\xBD\xEF\xBF\xBD");
 }
+
+TEST_CASE("a chunk of many lines: plain ones in one go, the rest masked and repaired") {
+  std::string chunk = "plain one\nwith hunter2-secret inside\ncaf\xc3\xa9\nnul_byte\nplain two\n";
+  chunk[chunk.find("nul") + 3] = '\0';
+  std::string log = strip_stamps(run_log({chunk}, Masker({"hunter2-secret"})));
+  CHECK(log == "plain one\nwith *** inside\ncaf\xc3\xa9\nnul\xEF\xBF\xBD" "byte\nplain two\n");
+  std::string plain = strip_stamps(run_log({"a\nb\nc\n", "d\n"}, Masker({"zzz-secret"})));
+  CHECK(plain == "a\nb\nc\nd\n");
+}
