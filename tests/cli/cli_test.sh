@@ -7,29 +7,7 @@ bin=$(realpath "$1")
 src=$(realpath "$2")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-
-# run NAME EXPECTED_RC CMD...: runs CMD with 1 GiB of address space and 20 s.
-run() {
-  local name=$1 want=$2
-  shift 2
-  (ulimit -v 1048576; timeout 20 "$@") >"$tmp/out" 2>"$tmp/err" </dev/null
-  local rc=$?
-  if [ "$rc" -ne "$want" ]; then
-    fail "$name: exit $rc, wanted $want"
-    sed 's/^/    /' "$tmp/out" "$tmp/err" | head -20
-    return 1
-  fi
-  ok
-}
-# expect NAME FILE TEXT: FILE (out or err) contains TEXT.
-expect() {
-  if grep -qF -- "$3" "$tmp/$2"; then ok; else fail "$1: $2 lacks: $3"; sed 's/^/    /' "$tmp/$2" | head -10; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # --- commands and help
 run "no args" 2 "$bin"
@@ -154,5 +132,4 @@ expect "plan --git invalid" err "HEAD:.convox-workflows.yml:2:12: error: workflo
 expect "plan --git bad rev" err "unknown revision 'nope'"
 run "plan --git outside a repo" 2 "$bin" plan --git -C / HEAD~1 HEAD
 
-echo "cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary cli

@@ -12,28 +12,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-run() {
-  local name=$1 want=$2
-  shift 2
-  (timeout 60 "$@") >"$tmp/out" 2>"$tmp/err" </dev/null
-  local rc=$?
-  if [ "$rc" -ne "$want" ]; then
-    fail "$name: exit $rc, wanted $want"
-    sed 's/^/    /' "$tmp/out" "$tmp/err" | tail -20
-    return 1
-  fi
-  ok
-}
-expect() {
-  if grep -qF -- "$3" "$tmp/$2"; then ok; else fail "$1: $2 lacks: $3"; sed 's/^/    /' "$tmp/$2" | tail -10; fi
-}
-lacks() {
-  if grep -qF -- "$3" "$tmp/$2"; then fail "$1: $2 has: $3"; else ok; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 repo=$tmp/repo
 data=$tmp/data
@@ -163,5 +142,4 @@ else
   echo "note: full-disk case not run (mounting a tmpfs needs root)"
 fi
 
-echo "exec: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary exec

@@ -255,3 +255,17 @@ TEST_CASE("a task printing 200 MB: the log stops at the cap and says so; the tas
   CHECK(h.log(job, 1).find("==> [2/2] script") != std::string::npos);
   CHECK(h.log(job, 1).find(" after\n") == std::string::npos);
 }
+
+TEST_CASE("a convox command that hangs times out and is killed") {
+  Harness h;
+  h.extra_env = {"FAKE_CONVOX_HANG=build"};
+  h.load(R"y(  - name: deploy
+    trigger: {integration: github, repository: acme/web, branch: main}
+    tasks: [{type: build, app: web, timeout: 1s}]
+)y");
+  auto started = std::chrono::steady_clock::now();
+  auto job = h.run();
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+  CHECK(job.tasks[0].state == TaskState::timed_out);
+  CHECK(job.tasks[0].reason == "convox build timed out after 1s");
+}
