@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "config/names.hh"
+#include "store/job_store.hh"
 
 namespace cwf::cli {
 namespace {
@@ -30,6 +31,10 @@ const std::vector<Command>& commands() {
       {"version", "print the version and the libraries it was built with", run_version},
   };
   return table;
+}
+
+std::filesystem::path data_dir_or_default(const std::string& flag) {
+  return flag.empty() ? store::default_data_dir() : std::filesystem::path(flag);
 }
 
 int parse_args(CLI::App& app, const Args& args) {

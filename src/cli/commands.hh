@@ -3,6 +3,7 @@
 // The subcommand table and the one place that turns a command's outcome
 // (or an unexpected exception) into the process exit code.
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ int main(int argc, char** argv);
 // Parses ARGS into APP. Returns -1 to go on, else the exit code to return
 // (0 after --help, kExitUsage after a usage error, both already printed).
 int parse_args(CLI::App& app, const Args& args);
+
+// --data-dir's value, or the default ($XDG_STATE_HOME/convox-workflows).
+std::filesystem::path data_dir_or_default(const std::string& flag);
 
 int run_validate(const Args& args);
 int run_exec(const Args& args);

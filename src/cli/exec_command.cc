@@ -107,7 +107,7 @@ int run_exec(const Args& args) {
   // The CLI runs inside the workspace, so a relative path must not change meaning.
   if (convox_bin.find('/') != std::string::npos) convox_bin = std::filesystem::absolute(convox_bin).string();
 
-  std::filesystem::path dir = data_dir.empty() ? store::default_data_dir() : std::filesystem::path(data_dir);
+  std::filesystem::path dir = data_dir_or_default(data_dir);
   auto opened = store::JobStore::open(dir);
   if (!opened) {
     std::cerr << "convox-workflows exec: the job cannot start: " << opened.error().message << "\n";
@@ -153,7 +153,7 @@ int run_exec(const Args& args) {
       state = exec.run(id, spec, workspace, cancel);
     }
     if (keep) std::cout << "workspace kept at " << workspace.string() << "\n";
-    print_job_summary(std::cout, *(*opened)->get_job(id), isatty(STDOUT_FILENO));
+    if (auto job = (*opened)->get_job(id)) print_job_summary(std::cout, *job, isatty(STDOUT_FILENO));
     return state == store::JobState::succeeded ? kExitOk : kExitFailure;
   } catch (const store::StoreError& e) {
     std::cout.flush();

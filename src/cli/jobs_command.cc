@@ -7,10 +7,6 @@
 
 namespace cwf::cli {
 
-std::filesystem::path data_dir_or_default(const std::string& flag) {
-  return flag.empty() ? store::default_data_dir() : std::filesystem::path(flag);
-}
-
 int run_jobs(const Args& args) {
   CLI::App app("List jobs, newest first.", "convox-workflows jobs");
   std::string workflow, state, data_dir;

@@ -8,8 +8,6 @@
 
 namespace cwf::cli {
 
-std::filesystem::path data_dir_or_default(const std::string& flag);
-
 namespace {
 
 // Prints PATH's bytes from OFFSET up to END (or its end); returns where it stopped.
