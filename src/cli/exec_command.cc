@@ -56,7 +56,7 @@ int run_exec(const Args& args) {
       "the log streams to the terminal, the job is recorded. Exit 0: the job succeeded; 1: it failed; 2: usage.",
       "convox-workflows exec");
   std::string workflow, file, repo = ".", rev = "HEAD", data_dir, convox_bin = "convox", grace_text = "10s";
-  std::string log_limit = "64";
+  std::uint64_t log_limit_mib = 64;
   std::vector<std::string> secret_env;
   bool keep = false, quiet = false;
   app.add_option("--workflow", workflow, "the workflow to run")->required();
@@ -67,16 +67,14 @@ int run_exec(const Args& args) {
   app.add_option("--convox-bin", convox_bin, "the convox CLI (default: convox on PATH)");
   app.add_option("--secret-env", secret_env, "mask this environment variable's value in logs (repeatable)");
   app.add_option("--grace", grace_text, "how long a stopped task gets between SIGTERM and SIGKILL (default 10s)");
-  app.add_option("--log-limit", log_limit, "MiB of log kept per job (default 64)");
+  app.add_option("--log-limit", log_limit_mib, "MiB of log kept per job (default 64)")->check(CLI::Range(1, 1 << 20));
   app.add_flag("--keep-workspace", keep, "keep the checkout after the job");
   app.add_flag("-q,--quiet", quiet, "do not stream the log; print only the summary");
   if (int rc = parse_args(app, args); rc >= 0) return rc;
 
   auto grace = config::parse_duration(grace_text);
-  char* end = nullptr;
-  unsigned long long limit_mib = std::strtoull(log_limit.c_str(), &end, 10);
-  if (!grace || !end || *end || limit_mib == 0) {
-    std::cerr << "convox-workflows exec: bad --grace or --log-limit\n";
+  if (!grace) {
+    std::cerr << "convox-workflows exec: bad --grace '" << grace_text << "' (e.g. 10s, 1m)\n";
     return kExitUsage;
   }
   auto commit = git::resolve_commit(repo, rev);
@@ -118,7 +116,7 @@ int run_exec(const Args& args) {
   options.convox_bin = convox_bin;
   options.base_env = environment();
   options.secret_env = secret_env;
-  options.log_cap = static_cast<std::uint64_t>(limit_mib) << 20;
+  options.log_cap = log_limit_mib << 20;
   options.grace = *grace;
   options.echo = quiet ? nullptr : &std::cout;
   executor::Executor exec(**opened, launcher, options);

@@ -1,11 +1,9 @@
 #include "executor/executor.hh"
 
-#include <csignal>
 #include <cstring>
 #include <map>
 #include <optional>
 
-#include "config/names.hh"
 #include "executor/convox_cli.hh"
 #include "executor/health_check.hh"
 #include "executor/job_log.hh"
@@ -51,7 +49,7 @@ class JobRun {
 
  private:
   TaskOutcome script(const config::Task& t);
-  TaskOutcome build(int index, const config::Task& t);
+  TaskOutcome build(const config::Task& t);
   TaskOutcome promote(const config::Task& t, const std::string& release);
   TaskOutcome run_on_rack(const config::Task& t, const std::string& release);
   // Runs ARGV in CWD with the task's environment, into the log.
@@ -182,7 +180,7 @@ TaskOutcome JobRun::promote(const config::Task& t, const std::string& release) {
   return o;
 }
 
-TaskOutcome JobRun::build(int index, const config::Task& t) {
+TaskOutcome JobRun::build(const config::Task& t) {
   std::string description = !t.description.empty()
                                 ? t.description
                                 : "convox-workflows " + spec_.workflow->name + " " + spec_.sha.substr(0, 12);
@@ -194,7 +192,7 @@ TaskOutcome JobRun::build(int index, const config::Task& t) {
   o.release_id = scanner.release_id();
   if (o.state != TaskState::succeeded) return o;
   if (o.release_id.empty()) return ended(TaskState::failed, "convox build succeeded but printed no release id");
-  releases_[static_cast<std::size_t>(index)] = o.release_id;
+  releases_[static_cast<std::size_t>(index_)] = o.release_id;
   build_id_ = o.build_id;
   release_ = o.release_id;
   if (!t.promote) return o;
@@ -217,7 +215,7 @@ TaskOutcome JobRun::run_task(int index) {
     case config::TaskType::script:
       return script(t);
     case config::TaskType::build:
-      return build(index, t);
+      return build(t);
     case config::TaskType::promote: {
       std::string release = release_for(t, error);
       if (!error.empty()) return ended(TaskState::failed, error);

@@ -158,8 +158,7 @@ void JobLog::write_long_line(std::int64_t now_ms) {
   while (split > 0 && (static_cast<unsigned char>(text[split]) & 0xC0) == 0x80) --split;
   pending_.assign(text, split);
   text.resize(split);
-  auto clean = sanitize_utf8(text);
-  emit(clean ? *clean : text, false, now_ms);
+  line(text, false, now_ms);
 }
 
 void JobLog::line(std::string_view text, bool complete, std::int64_t now_ms) {
@@ -208,13 +207,17 @@ void JobLog::emit(std::string_view text, bool complete, std::int64_t now_ms) {
   if (buffer_.size() >= kFlushAt) flush(now_ms);
 }
 
-void JobLog::note(std::string_view text, std::int64_t now_ms) {
+void JobLog::end_line(std::int64_t now_ms) {
   if (!pending_.empty()) {
     line(pending_, true, now_ms);
     pending_.clear();
   } else if (!at_line_start_) {
     emit("", true, now_ms);
   }
+}
+
+void JobLog::note(std::string_view text, std::int64_t now_ms) {
+  end_line(now_ms);
   // The runner's own lines stay readable past the cap, and do not count.
   in_note_ = true;
   line(text, true, now_ms);
@@ -224,12 +227,7 @@ void JobLog::note(std::string_view text, std::int64_t now_ms) {
 
 void JobLog::close_task(std::int64_t now_ms) {
   if (now_ms < 0) now_ms = stamp_ms_;
-  if (!pending_.empty()) {
-    line(pending_, true, now_ms);
-    pending_.clear();
-  } else if (!at_line_start_) {
-    emit("", true, now_ms);
-  }
+  end_line(now_ms);
   flush(now_ms);
 }
 

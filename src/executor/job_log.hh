@@ -45,6 +45,7 @@ class JobLog {
   bool block(std::string_view lines, std::int64_t now_ms);
   void emit(std::string_view text, bool complete, std::int64_t now_ms);
   void write_long_line(std::int64_t now_ms);
+  void end_line(std::int64_t now_ms);  // writes the open line, if any, with its '\n'
   void flush(std::int64_t now_ms);
   const std::string& stamp(std::int64_t now_ms);
 

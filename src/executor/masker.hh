@@ -18,9 +18,9 @@ class Masker {
   static constexpr std::size_t kMinLength = 3;
   bool empty() const { return secrets_.empty(); }
   std::size_t max_length() const { return max_length_; }
-  // TEXT with every secret replaced, or TEXT itself (no copy) when none occurs.
+  // Check first: mask() always copies, and most text holds no secret.
   bool contains_secret(std::string_view text) const;
-  std::string mask(std::string_view text) const;
+  std::string mask(std::string_view text) const;  // every secret replaced by ***
 
  private:
   std::vector<std::string> secrets_;  // longest first, so a secret inside another is not half-masked

@@ -9,8 +9,6 @@
 
 #include "executor/process.hh"
 
-extern char** environ;
-
 namespace cwf::executor {
 namespace {
 

@@ -69,6 +69,25 @@ JobRecord read_job(SQLite::Statement& q) {
   return j;
 }
 
+TaskRecord read_task(SQLite::Statement& t) {
+  TaskRecord r;
+  r.index = t.getColumn(0).getInt();
+  r.name = t.getColumn(1).getString();
+  r.type = t.getColumn(2).getString();
+  r.state = parse_task_state(t.getColumn(3).getString()).value_or(TaskState::failed);
+  r.reason = t.getColumn(4).getString();
+  r.exit_code = optional_int(t.getColumn(5));
+  r.signal = optional_int(t.getColumn(6));
+  r.started_at = optional_int64(t.getColumn(7));
+  r.finished_at = optional_int64(t.getColumn(8));
+  r.build_id = t.getColumn(9).getString();
+  r.release_id = t.getColumn(10).getString();
+  r.log_path = t.getColumn(11).getString();
+  r.log_offset = t.getColumn(12).getInt64();
+  r.log_bytes = t.getColumn(13).getInt64();
+  return r;
+}
+
 }  // namespace
 
 const char* to_string(JobState s) { return kJobStates[static_cast<std::size_t>(s)]; }
@@ -285,24 +304,7 @@ std::optional<JobRecord> JobStore::get_job(std::int64_t id) const {
                         "coalesce(build_id, ''), coalesce(release_id, ''), coalesce(log_path, ''), log_offset, log_bytes "
                         "FROM tasks WHERE job_id = ? ORDER BY idx");
     t.bind(1, static_cast<int64_t>(id));
-    while (t.executeStep()) {
-      TaskRecord r;
-      r.index = t.getColumn(0).getInt();
-      r.name = t.getColumn(1).getString();
-      r.type = t.getColumn(2).getString();
-      r.state = parse_task_state(t.getColumn(3).getString()).value_or(TaskState::failed);
-      r.reason = t.getColumn(4).getString();
-      r.exit_code = optional_int(t.getColumn(5));
-      r.signal = optional_int(t.getColumn(6));
-      r.started_at = optional_int64(t.getColumn(7));
-      r.finished_at = optional_int64(t.getColumn(8));
-      r.build_id = t.getColumn(9).getString();
-      r.release_id = t.getColumn(10).getString();
-      r.log_path = t.getColumn(11).getString();
-      r.log_offset = t.getColumn(12).getInt64();
-      r.log_bytes = t.getColumn(13).getInt64();
-      job.tasks.push_back(std::move(r));
-    }
+    while (t.executeStep()) job.tasks.push_back(read_task(t));
     return job;
   });
 }

@@ -73,6 +73,9 @@ lacks "exec checks" out "==> [3/3]"
 
 # --- usage errors: exit 2
 run "no --workflow" 2 "$x"
+run "bad --grace" 2 sh -c "cd '$repo' && '$bin' exec --data-dir '$data' --workflow checks --grace soon"
+expect "bad --grace" err "bad --grace 'soon'"
+run "bad --log-limit" 2 "$x" --workflow checks --log-limit 0
 run "unknown workflow" 2 "$x" --workflow nope
 expect "unknown workflow" err "no workflow 'nope'"
 run "bad commit" 2 "$x" --workflow checks --commit no-such-rev
