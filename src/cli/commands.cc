@@ -25,6 +25,8 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"validate", "check workflows files and report every error with its line and column", run_validate},
       {"plan", "show what changes between two workflows files or two revisions", run_plan},
+      {"run", "watch the workflows' repositories and run a job for every push", run_run},
+      {"status", "show what a runner is doing: its workflows file, remotes and jobs", run_status},
       {"exec", "run a workflow once, here, on a commit of a local repository", run_exec},
       {"jobs", "list jobs, newest first", run_jobs},
       {"logs", "print a job's log, or follow it", run_logs},

@@ -37,6 +37,8 @@ std::filesystem::path data_dir_or_default(const std::string& flag);
 
 int run_validate(const Args& args);
 int run_exec(const Args& args);
+int run_run(const Args& args);
+int run_status(const Args& args);
 int run_jobs(const Args& args);
 int run_logs(const Args& args);
 int run_plan(const Args& args);

@@ -238,7 +238,8 @@ Executor::Executor(store::JobStore& store, TaskLauncher& launcher, ExecutorOptio
     : store_(store), launcher_(launcher), options_(std::move(options)) {}
 
 std::int64_t Executor::create(const JobSpec& spec) {
-  store::NewJob job{spec.workflow->name, spec.repository, spec.branch, spec.sha, spec.trigger, {}, std::nullopt};
+  store::NewJob job{spec.workflow->name, spec.repository, spec.branch, spec.sha, spec.trigger, {}, std::nullopt,
+                    spec.remote};
   for (const auto& t : spec.workflow->tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
   return store_.create_job(job, store::now_ms());
 }

@@ -33,6 +33,7 @@ struct JobSpec {
   std::string repository;  // GIT_REPOSITORY
   std::string branch, sha;
   std::string trigger = "exec";
+  std::string remote;  // where the commit came from (the runner's jobs)
 };
 
 class Executor {

@@ -25,6 +25,8 @@ using EntryHandle = Handle<git_tree_entry, git_tree_entry_free>;
 using CommitHandle = Handle<git_commit, git_commit_free>;
 using BlobHandle = Handle<git_blob, git_blob_free>;
 using ReferenceHandle = Handle<git_reference, git_reference_free>;
+using RemoteHandle = Handle<git_remote, git_remote_free>;
+using DiffHandle = Handle<git_diff, git_diff_free>;
 
 inline Error git_failure(const std::string& what) {
   const git_error* e = git_error_last();

@@ -9,6 +9,13 @@ std::string library_version() {
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(rev);
 }
 
+std::string blob_id(std::string_view content) {
+  ensure_library();
+  git_oid oid;
+  git_odb_hash(&oid, content.data(), content.size(), GIT_OBJECT_BLOB);
+  return oid_string(&oid);
+}
+
 struct Repository::Impl {
   RepoHandle repo;
 };

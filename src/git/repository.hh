@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "util/result.hh"
 
@@ -20,6 +21,9 @@ struct FileAtRevision {
 
 // "1.5.1": the libgit2 this binary runs with.
 std::string library_version();
+
+// CONTENT's id as a git blob, like `git hash-object`: a file's revision.
+std::string blob_id(std::string_view content);
 
 class Repository {
  public:

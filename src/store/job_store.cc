@@ -1,11 +1,11 @@
 #include "store/job_store.hh"
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 #include <array>
 #include <chrono>
 #include <cstdlib>
 
-#include "store/migrations.hh"
+#include "store/store_internal.hh"
 
 namespace cwf::store {
 namespace {
@@ -20,53 +20,6 @@ std::optional<Enum> parse_state(std::string_view s, const std::array<const char*
   for (std::size_t i = 0; i < N; ++i)
     if (s == names[i]) return static_cast<Enum>(i);
   return std::nullopt;
-}
-
-template <typename T>
-void bind_optional(SQLite::Statement& q, int index, const std::optional<T>& v) {
-  if (v) q.bind(index, *v);
-  else q.bind(index);  // NULL
-}
-
-std::optional<std::int64_t> optional_int64(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getInt64();
-}
-
-std::optional<int> optional_int(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getInt();
-}
-
-// Runs F, turning SQLite's exception into the store's error type.
-template <typename F>
-auto guarded(const char* what, F&& f) {
-  try {
-    return f();
-  } catch (const SQLite::Exception& e) {
-    throw StoreError(std::string("job store: ") + what + ": " + e.what());
-  }
-}
-
-const char* kJobColumns =
-    "id, workflow, repository, branch, commit_sha, trigger, state, reason, parent_job_id, created_at, started_at, "
-    "finished_at";
-
-JobRecord read_job(SQLite::Statement& q) {
-  JobRecord j;
-  j.id = q.getColumn(0).getInt64();
-  j.workflow = q.getColumn(1).getString();
-  j.repository = q.getColumn(2).getString();
-  j.branch = q.getColumn(3).getString();
-  j.commit_sha = q.getColumn(4).getString();
-  j.trigger = q.getColumn(5).getString();
-  j.state = parse_job_state(q.getColumn(6).getString()).value_or(JobState::failed);
-  j.reason = q.getColumn(7).getString();
-  j.parent_job_id = optional_int64(q.getColumn(8));
-  j.created_at = q.getColumn(9).getInt64();
-  j.started_at = optional_int64(q.getColumn(10));
-  j.finished_at = optional_int64(q.getColumn(11));
-  return j;
 }
 
 TaskRecord read_task(SQLite::Statement& t) {
@@ -90,6 +43,29 @@ TaskRecord read_task(SQLite::Statement& t) {
 
 }  // namespace
 
+const char* const kJobColumns =
+    "id, workflow, repository, branch, commit_sha, trigger, state, reason, parent_job_id, created_at, started_at, "
+    "finished_at, remote";
+
+JobRecord read_job(SQLite::Statement& q) {
+  JobRecord j;
+  j.id = q.getColumn(0).getInt64();
+  j.workflow = q.getColumn(1).getString();
+  j.repository = q.getColumn(2).getString();
+  j.branch = q.getColumn(3).getString();
+  j.commit_sha = q.getColumn(4).getString();
+  j.trigger = q.getColumn(5).getString();
+  j.state = parse_job_state(q.getColumn(6).getString()).value_or(JobState::failed);
+  j.reason = q.getColumn(7).getString();
+  j.parent_job_id = optional_int64(q.getColumn(8));
+  j.created_at = q.getColumn(9).getInt64();
+  j.started_at = optional_int64(q.getColumn(10));
+  j.finished_at = optional_int64(q.getColumn(11));
+  j.remote = q.getColumn(12).getString();
+  return j;
+}
+
+
 const char* to_string(JobState s) { return kJobStates[static_cast<std::size_t>(s)]; }
 const char* to_string(TaskState s) { return kTaskStates[static_cast<std::size_t>(s)]; }
 std::optional<JobState> parse_job_state(std::string_view s) { return parse_state<JobState>(s, kJobStates); }
@@ -109,47 +85,6 @@ std::filesystem::path default_data_dir() {
   const char* home = std::getenv("HOME");
   return std::filesystem::path(home && *home ? home : ".") / ".local/state/convox-workflows";
 }
-
-struct JobStore::Impl {
-  std::filesystem::path dir;
-  SQLite::Database db;
-  // The writer's statements, prepared once.
-  std::optional<SQLite::Statement> insert_job, insert_task, set_state, start_task, task_log, finish_task;
-
-  Impl(std::filesystem::path d, int flags) : dir(std::move(d)), db((dir / "jobs.db").string(), flags, 5000) {}
-
-  void migrate() {
-    db.exec("PRAGMA journal_mode = WAL");
-    db.exec("PRAGMA synchronous = NORMAL");  // WAL: a crash loses at most the last commits, never consistency
-    db.exec("PRAGMA foreign_keys = ON");
-    int version = db.execAndGet("PRAGMA user_version").getInt();
-    const auto& all = migrations();
-    for (int i = version; i < static_cast<int>(all.size()); ++i) {
-      SQLite::Transaction tx(db);
-      db.exec(all[static_cast<std::size_t>(i)].sql);
-      db.exec("PRAGMA user_version = " + std::to_string(i + 1));
-      tx.commit();
-    }
-  }
-
-  void prepare() {
-    insert_job.emplace(db,
-                       "INSERT INTO jobs (workflow, repository, branch, commit_sha, trigger, state, parent_job_id, "
-                       "created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)");
-    insert_task.emplace(db, "INSERT INTO tasks (job_id, idx, name, type, state) VALUES (?, ?, ?, ?, 'pending')");
-    set_state.emplace(db,
-                      "UPDATE jobs SET state = ?2, reason = ?3, "
-                      "started_at = CASE WHEN ?2 = 'running' THEN coalesce(started_at, ?4) ELSE started_at END, "
-                      "finished_at = CASE WHEN ?5 THEN ?4 ELSE finished_at END WHERE id = ?1");
-    start_task.emplace(db,
-                       "UPDATE tasks SET state = 'running', started_at = ?3, log_path = ?4, log_offset = ?5 "
-                       "WHERE job_id = ?1 AND idx = ?2");
-    task_log.emplace(db, "UPDATE tasks SET log_bytes = ?3 WHERE job_id = ?1 AND idx = ?2");
-    finish_task.emplace(db,
-                        "UPDATE tasks SET state = ?3, reason = ?4, exit_code = ?5, signal = ?6, build_id = ?7, "
-                        "release_id = ?8, log_bytes = ?9, finished_at = ?10 WHERE job_id = ?1 AND idx = ?2");
-  }
-};
 
 JobStore::JobStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 JobStore::~JobStore() = default;
@@ -178,8 +113,11 @@ Result<std::unique_ptr<JobStore>> JobStore::open(const std::filesystem::path& da
 }
 
 std::int64_t JobStore::create_job(const NewJob& job, std::int64_t now) {
+  Lock lock(impl_->mu);
   return guarded("create job", [&] {
-    SQLite::Transaction tx(impl_->db);
+    // Inside a caller's Transaction the job lands with the caller's writes.
+    std::optional<SQLite::Transaction> tx;
+    if (sqlite3_get_autocommit(impl_->db.getHandle())) tx.emplace(impl_->db);
     auto& q = *impl_->insert_job;
     q.reset();
     q.bind(1, job.workflow);
@@ -189,6 +127,7 @@ std::int64_t JobStore::create_job(const NewJob& job, std::int64_t now) {
     q.bind(5, job.trigger);
     bind_optional(q, 6, job.parent_job_id);
     q.bind(7, static_cast<int64_t>(now));
+    q.bind(8, job.remote);
     q.exec();
     std::int64_t id = impl_->db.getLastInsertRowid();
     auto& t = *impl_->insert_task;
@@ -200,12 +139,13 @@ std::int64_t JobStore::create_job(const NewJob& job, std::int64_t now) {
       t.bind(4, job.tasks[i].second);
       t.exec();
     }
-    tx.commit();
+    if (tx) tx->commit();
     return id;
   });
 }
 
 void JobStore::set_job_state(std::int64_t id, JobState state, const std::string& reason, std::int64_t now) {
+  Lock lock(impl_->mu);
   guarded("set job state", [&] {
     auto& q = *impl_->set_state;
     q.reset();
@@ -220,6 +160,7 @@ void JobStore::set_job_state(std::int64_t id, JobState state, const std::string&
 
 void JobStore::start_task(std::int64_t job, int index, const std::string& log_path, std::int64_t log_offset,
                           std::int64_t now) {
+  Lock lock(impl_->mu);
   guarded("start task", [&] {
     auto& q = *impl_->start_task;
     q.reset();
@@ -233,6 +174,7 @@ void JobStore::start_task(std::int64_t job, int index, const std::string& log_pa
 }
 
 void JobStore::update_task_log(std::int64_t job, int index, std::int64_t log_bytes) {
+  Lock lock(impl_->mu);
   guarded("update task log", [&] {
     auto& q = *impl_->task_log;
     q.reset();
@@ -244,6 +186,7 @@ void JobStore::update_task_log(std::int64_t job, int index, std::int64_t log_byt
 }
 
 void JobStore::finish_task(std::int64_t job, int index, const TaskOutcome& o, std::int64_t now) {
+  Lock lock(impl_->mu);
   guarded("finish task", [&] {
     auto& q = *impl_->finish_task;
     q.reset();
@@ -262,12 +205,13 @@ void JobStore::finish_task(std::int64_t job, int index, const TaskOutcome& o, st
 }
 
 struct JobStore::Transaction::Impl {
+  std::unique_lock<std::recursive_mutex> lock;  // declared first: released after the rollback
   SQLite::Transaction tx;
-  explicit Impl(SQLite::Database& db) : tx(db) {}
+  explicit Impl(JobStore::Impl& store) : lock(store.mu), tx(store.db) {}
 };
 
 JobStore::Transaction::Transaction(JobStore& store)
-    : impl_(guarded("begin", [&] { return std::make_unique<Impl>(store.impl_->db); })) {}
+    : impl_(guarded("begin", [&] { return std::make_unique<Impl>(*store.impl_); })) {}
 JobStore::Transaction::Transaction(Transaction&&) noexcept = default;
 JobStore::Transaction::~Transaction() = default;  // SQLite::Transaction rolls back unless committed
 
@@ -276,6 +220,7 @@ void JobStore::Transaction::commit() {
 }
 
 std::vector<JobRecord> JobStore::list_jobs(const JobFilter& f) const {
+  Lock lock(impl_->mu);
   return guarded("list jobs", [&] {
     std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE 1";
     if (!f.workflow.empty()) sql += " AND workflow = :workflow";
@@ -294,6 +239,7 @@ std::vector<JobRecord> JobStore::list_jobs(const JobFilter& f) const {
 }
 
 std::optional<JobRecord> JobStore::get_job(std::int64_t id) const {
+  Lock lock(impl_->mu);
   return guarded("get job", [&]() -> std::optional<JobRecord> {
     SQLite::Statement q(impl_->db, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?");
     q.bind(1, static_cast<int64_t>(id));

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -46,6 +47,7 @@ struct JobRecord {
   std::optional<std::int64_t> parent_job_id;
   std::int64_t created_at = 0;
   std::optional<std::int64_t> started_at, finished_at;
+  std::string remote;  // the URL the commit was fetched from (pushed jobs)
   std::vector<TaskRecord> tasks;  // filled by get_job
 };
 
@@ -53,6 +55,19 @@ struct NewJob {
   std::string workflow, repository, branch, commit_sha, trigger;
   std::vector<std::pair<std::string, std::string>> tasks;  // name, type
   std::optional<std::int64_t> parent_job_id;
+  std::string remote;
+};
+
+// A branch of a remote that moved: OLD_SHA empty for a new branch, NEW_SHA
+// empty for a deleted one.
+struct HeadChange {
+  std::string branch, old_sha, new_sha;
+};
+
+// The workflows file the runner last applied.
+struct AppliedConfig {
+  std::string source, revision, content;
+  std::int64_t applied_at = 0;
 };
 
 struct TaskOutcome {
@@ -109,6 +124,21 @@ class JobStore {
 
   std::vector<JobRecord> list_jobs(const JobFilter& filter) const;
   std::optional<JobRecord> get_job(std::int64_t id) const;
+
+  // The runner's memory (runner_store.cc).
+  // REMOTE's branch heads as last recorded; nullopt when it was never listed.
+  std::optional<std::map<std::string, std::string>> heads(const std::string& remote) const;
+  // Records CHANGES to REMOTE's heads (and REMOTE itself, the first time).
+  void record_heads(const std::string& remote, const std::vector<HeadChange>& changes, std::int64_t now);
+  // Ends the jobs a previous process left running or waiting: `interrupted`,
+  // logs kept, never re-run. Returns their ids.
+  std::vector<std::int64_t> interrupt_unfinished(std::int64_t now);
+  // Jobs waiting to start, oldest first.
+  std::vector<JobRecord> queued_jobs() const;
+  // A queued job's tasks, when its workflow changed before it started.
+  void replace_tasks(std::int64_t job, const std::vector<std::pair<std::string, std::string>>& tasks);
+  void save_applied_config(const AppliedConfig& config);
+  std::optional<AppliedConfig> applied_config() const;
 
  private:
   struct Impl;

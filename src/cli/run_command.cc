@@ -1,0 +1,158 @@
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+
+#include "cli/commands.hh"
+#include "config/duration.hh"
+#include "config/names.hh"
+#include "runner/runner.hh"
+#include "util/log.hh"
+
+extern char** environ;
+
+namespace cwf::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop(int) { g_stop.store(true); }
+
+std::string env_or(const char* name, std::string fallback = "") {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : fallback;
+}
+
+bool has_credentials(const std::string& url) {
+  std::size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  std::size_t at = url.find('@', scheme), slash = url.find('/', scheme + 3);
+  return at != std::string::npos && (slash == std::string::npos || at < slash) &&
+         url.find(':', scheme + 3) < at;
+}
+
+bool forge_url_ok(const std::string& url) {
+  for (const char* scheme : {"https://", "http://", "file://", "git://", "ssh://"})
+    if (url.rfind(scheme, 0) == 0 && url.size() > std::strlen(scheme)) return !has_credentials(url);
+  return false;
+}
+
+// A duration flag ("30s", "1m"): false (with the message printed) when bad.
+bool duration_flag(const std::string& name, const std::string& text, std::chrono::milliseconds& out) {
+  auto d = config::parse_duration(text);
+  if (!d) {
+    std::cerr << "convox-workflows run: bad " << name << " '" << text << "' (e.g. 1s, 30s, 5m)\n";
+    return false;
+  }
+  out = *d;
+  return true;
+}
+
+}  // namespace
+
+int run_run(const Args& args) {
+  CLI::App app(
+      "Watch the repositories of the workflows and run a job for every push, until SIGTERM or SIGINT. Every flag "
+      "can also be set as CONVOX_WORKFLOWS_<FLAG> (e.g. CONVOX_WORKFLOWS_POLL_INTERVAL=10s). Tokens come from "
+      "GITHUB_TOKEN and GITLAB_TOKEN.",
+      "convox-workflows run");
+  runner::RunnerOptions o;
+  std::string data_dir, poll = "30s", grace = "30s", timeout = "30s", kill_grace = "10s";
+  std::string log_format = "text", log_level = "info";
+  std::uint64_t log_limit_mib = 64;
+  auto env = [](CLI::Option* opt, const char* name) { return opt->envname(std::string("CONVOX_WORKFLOWS_") + name); };
+  env(app.add_option("--config-repo", o.config_repo, "the repository holding the workflows file (URL or path)"),
+      "CONFIG_REPO");
+  env(app.add_option("--config-branch", o.config_branch, "its branch (default main)"), "CONFIG_BRANCH");
+  env(app.add_option("--config-path", o.config_path, "the file's path in it (default .convox-workflows.yml)"),
+      "CONFIG_PATH");
+  env(app.add_option("--workflows-file", o.workflows_file, "or: a workflows file on disk, re-read when it changes"),
+      "WORKFLOWS_FILE");
+  env(app.add_option("--data-dir", data_dir, "jobs, logs, mirrors and state (default $XDG_STATE_HOME/convox-workflows)"),
+      "DATA_DIR");
+  env(app.add_option("--poll-interval", poll, "how often every remote is listed (default 30s)"), "POLL_INTERVAL");
+  env(app.add_option("--max-parallel-jobs", o.max_parallel_jobs, "jobs running at once (default 2)")
+          ->check(CLI::Range(1, 256)),
+      "MAX_PARALLEL_JOBS");
+  env(app.add_option("--poll-workers", o.poll_workers, "remotes listed at once (default 8)")->check(CLI::Range(1, 64)),
+      "POLL_WORKERS");
+  env(app.add_option("--remote-timeout", timeout, "a remote that makes no progress for this long fails (default 30s)"),
+      "REMOTE_TIMEOUT");
+  env(app.add_option("--shutdown-grace", grace, "on SIGTERM, how long running jobs may go on (default 30s)"),
+      "SHUTDOWN_GRACE");
+  env(app.add_option("--github-url", o.forges.github_url, "GitHub's URL: owner/name is <url>/owner/name.git"),
+      "GITHUB_URL");
+  env(app.add_option("--gitlab-url", o.forges.gitlab_url, "GitLab's URL: group/name is <url>/group/name.git"),
+      "GITLAB_URL");
+  env(app.add_option("--ssh-key", o.forges.ssh_key, "private key file for ssh remotes"), "SSH_KEY");
+  env(app.add_option("--convox-bin", o.executor.convox_bin, "the convox CLI (default: convox on PATH)"), "CONVOX_BIN");
+  env(app.add_option("--secret-env", o.executor.secret_env, "mask this variable's value in job logs (repeatable)"),
+      "SECRET_ENV");
+  env(app.add_option("--grace", kill_grace, "a stopped task's time between SIGTERM and SIGKILL (default 10s)"),
+      "GRACE");
+  env(app.add_option("--log-limit", log_limit_mib, "MiB of log kept per job (default 64)")->check(CLI::Range(1, 1 << 20)),
+      "LOG_LIMIT");
+  env(app.add_option("--log-format", log_format, "text or json (default text)"), "LOG_FORMAT");
+  env(app.add_option("--log-level", log_level, "debug, info, warn or error (default info)"), "LOG_LEVEL");
+  env(app.add_flag("--once", o.once, "list every remote once, run the jobs that triggers, exit"), "ONCE");
+  if (int rc = parse_args(app, args); rc >= 0) return rc;
+
+  log::Level level;
+  log::Format format;
+  if (!log::parse_level(log_level, level) || !log::parse_format(log_format, format)) {
+    std::cerr << "convox-workflows run: --log-format is text or json; --log-level is debug, info, warn or error\n";
+    return kExitUsage;
+  }
+  log::configure(level, format);
+  if (o.config_repo.empty() == o.workflows_file.empty()) {
+    std::cerr << "convox-workflows run: give the workflows file's place: --config-repo URL (with --config-branch and "
+                 "--config-path) or --workflows-file PATH\n";
+    return kExitUsage;
+  }
+  if (!duration_flag("--poll-interval", poll, o.poll_interval) || !duration_flag("--shutdown-grace", grace, o.shutdown_grace) ||
+      !duration_flag("--remote-timeout", timeout, o.remote_timeout) || !duration_flag("--grace", kill_grace, o.executor.grace))
+    return kExitUsage;
+  for (auto* url : {&o.forges.github_url, &o.forges.gitlab_url}) {
+    while (url->size() > 1 && url->back() == '/') url->pop_back();
+    if (!forge_url_ok(*url)) {
+      std::cerr << "convox-workflows run: bad forge URL '" << config::redact_url(*url)
+                << "' (https://, http://, git://, ssh:// or file://, without credentials: tokens come from "
+                   "GITHUB_TOKEN and GITLAB_TOKEN)\n";
+      return kExitUsage;
+    }
+  }
+  if (!o.config_repo.empty()) {
+    if (has_credentials(o.config_repo)) {
+      std::cerr << "convox-workflows run: --config-repo must not carry credentials ("
+                << config::redact_url(o.config_repo) << "); use GITHUB_TOKEN, GITLAB_TOKEN or --ssh-key\n";
+      return kExitUsage;
+    }
+    bool url = o.config_repo.find("://") != std::string::npos ||
+               (o.config_repo.find('@') != std::string::npos && o.config_repo.find(':') != std::string::npos);
+    if (!url) o.config_repo = std::filesystem::absolute(o.config_repo).lexically_normal().string();
+  } else {
+    o.workflows_file = std::filesystem::absolute(o.workflows_file).lexically_normal().string();
+  }
+  if (o.executor.convox_bin.find('/') != std::string::npos)
+    o.executor.convox_bin = std::filesystem::absolute(o.executor.convox_bin).string();
+  o.forges.github_token = env_or("GITHUB_TOKEN");
+  o.forges.gitlab_token = env_or("GITLAB_TOKEN");
+  o.executor.log_cap = log_limit_mib << 20;
+  for (char** e = environ; e && *e; ++e) o.executor.base_env.emplace_back(*e);
+  o.data_dir = std::filesystem::absolute(data_dir_or_default(data_dir));
+
+  auto store = store::JobStore::open(o.data_dir);
+  if (!store) {
+    std::cerr << "convox-workflows run: " << store.error().message << "\n";
+    return kExitFailure;
+  }
+  struct sigaction sa {};
+  sa.sa_handler = on_stop;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  runner::Runner runner(std::move(o), **store);
+  return runner.run(g_stop);
+}
+
+}  // namespace cwf::cli

@@ -1,0 +1,85 @@
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/commands.hh"
+#include "cli/output.hh"
+#include "store/job_store.hh"
+
+namespace cwf::cli {
+namespace {
+
+std::string ago(std::int64_t at_ms, std::int64_t now_ms) {
+  if (at_ms <= 0) return "never";
+  std::int64_t s = (now_ms - at_ms) / 1000;
+  if (s < 120) return std::to_string(s) + "s ago";
+  if (s < 7200) return std::to_string(s / 60) + "m ago";
+  return std::to_string(s / 3600) + "h ago";
+}
+
+}  // namespace
+
+int run_status(const Args& args) {
+  CLI::App app(
+      "Show what the runner using this data dir is doing: its workflows file (ready or not, and why), its remotes "
+      "and its jobs. Exit 0 when the workflows file is ready, 1 when the last revision was rejected or no runner "
+      "state is there.",
+      "convox-workflows status");
+  std::string data_dir, format = "text";
+  app.add_option("--data-dir", data_dir, "the runner's data dir (default $XDG_STATE_HOME/convox-workflows)");
+  app.add_option("--format", format, "text or json");
+  if (int rc = parse_args(app, args); rc >= 0) return rc;
+  if (!valid_format(format)) {
+    std::cerr << "convox-workflows status: --format is text or json\n";
+    return kExitUsage;
+  }
+  auto path = data_dir_or_default(data_dir) / "state.json";
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json state = nlohmann::json::parse(text.str(), nullptr, false);
+  if (!in || state.is_discarded() || !state.is_object()) {
+    std::cerr << "convox-workflows status: no runner state at " << path.string()
+              << " (no `convox-workflows run` has used this --data-dir)\n";
+    return kExitFailure;
+  }
+  bool ready = state["config"].value("ready", false);
+  if (format == "json") {
+    std::cout << state.dump(2) << "\n";
+    return ready ? kExitOk : kExitFailure;
+  }
+  std::int64_t now = store::now_ms();
+  long pid = state.value("pid", 0L);
+  bool alive = pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
+  const auto& c = state["config"];
+  std::cout << "runner: " << (alive ? "running (pid " + std::to_string(pid) + ")" : "not running (last state shown)")
+            << "\nworkflows file: " << c.value("source", "") << "\n"
+            << "  ready: " << (ready ? "yes" : "NO: the last good revision keeps running") << "\n"
+            << "  workflows: " << c.value("workflows", 0) << "\n"
+            << "  last applied revision:   " << c.value("last_applied_revision", "(none)") << " ("
+            << ago(c.value("last_applied_at", 0LL), now) << ")\n"
+            << "  last attempted revision: " << c.value("last_attempted_revision", "(none)") << " ("
+            << ago(c.value("last_attempted_at", 0LL), now) << ")\n";
+  for (const auto& e : c.value("errors", nlohmann::json::array())) std::cout << "  " << e.get<std::string>() << "\n";
+  const auto& remotes = state["remotes"];
+  int failing = 0;
+  for (const auto& r : remotes) failing += r.value("failures", 0) > 0;
+  std::cout << "remotes: " << remotes.size() << (failing ? " (" + std::to_string(failing) + " failing)" : "") << "\n";
+  for (const auto& r : remotes) {
+    std::cout << "  " << r.value("url", "") << ": ";
+    if (r.value("failures", 0) > 0)
+      std::cout << "FAILING (" << r.value("failures", 0) << " in a row, last ok " << ago(r.value("last_ok_at", 0LL), now)
+                << "): " << r.value("last_error", "") << "\n";
+    else
+      std::cout << "ok, listed " << ago(r.value("last_poll_at", 0LL), now) << " in " << r.value("last_duration_ms", 0)
+                << " ms\n";
+  }
+  std::cout << "jobs: " << state["jobs"].value("running", 0) << " running, " << state["jobs"].value("queued", 0)
+            << " queued\n";
+  return ready ? kExitOk : kExitFailure;
+}
+
+}  // namespace cwf::cli

@@ -1,0 +1,153 @@
+#include "git/remote.hh"
+
+#include <set>
+
+#include "config/names.hh"
+#include "git/handles.hh"
+
+namespace cwf::git {
+namespace {
+
+struct CredentialState {
+  const Credentials* creds;
+  bool offered = false;
+};
+
+// Offers the configured credential once: a second call means it was refused,
+// and asking again would loop.
+int acquire_credential(git_credential** out, const char* /*url*/, const char* user_from_url, unsigned int allowed,
+                       void* payload) {
+  auto* state = static_cast<CredentialState*>(payload);
+  const Credentials& c = *state->creds;
+  if (state->offered) {
+    git_error_set_str(GIT_ERROR_NET, "the remote refused the credentials");
+    return GIT_EUSER;
+  }
+  state->offered = true;
+  const char* user = user_from_url && *user_from_url ? user_from_url : nullptr;
+  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && !c.token.empty())
+    return git_credential_userpass_plaintext_new(out, user ? user : c.username.c_str(), c.token.c_str());
+  if ((allowed & GIT_CREDENTIAL_SSH_KEY) && !c.ssh_key.empty()) {
+    std::string pub = c.ssh_key + ".pub";
+    std::error_code ec;
+    bool has_pub = std::filesystem::exists(pub, ec);
+    return git_credential_ssh_key_new(out, user ? user : "git", has_pub ? pub.c_str() : nullptr, c.ssh_key.c_str(),
+                                      nullptr);
+  }
+  if (allowed & GIT_CREDENTIAL_USERNAME) return git_credential_username_new(out, user ? user : "git");
+  git_error_set_str(GIT_ERROR_NET, "the remote wants credentials and none are configured for it");
+  return GIT_EUSER;
+}
+
+git_remote_callbacks callbacks(CredentialState& state) {
+  git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
+  cb.credentials = acquire_credential;
+  cb.payload = &state;
+  return cb;
+}
+
+// libgit2's message, with the URL's credentials and the token taken out.
+Error remote_failure(const std::string& what, const std::string& url, const Credentials& creds) {
+  std::string message = git_failure(what + " " + config::redact_url(url)).message;
+  if (creds.token.size() >= 3) {
+    for (std::size_t at; (at = message.find(creds.token)) != std::string::npos;)
+      message.replace(at, creds.token.size(), "***");
+  }
+  return make_error(message);
+}
+
+Result<TreeHandle> tree_of(git_repository* repo, const std::string& sha, CommitHandle* commit_out) {
+  git_oid oid;
+  git_commit* raw = nullptr;
+  if (git_oid_fromstr(&oid, sha.c_str()) != 0 || git_commit_lookup(&raw, repo, &oid) != 0)
+    return git_failure("no commit " + sha);
+  CommitHandle commit(raw);
+  git_tree* tree = nullptr;
+  if (git_commit_tree(&tree, commit.get()) != 0) return git_failure("cannot read the tree of " + sha);
+  if (commit_out) *commit_out = std::move(commit);
+  return TreeHandle(tree);
+}
+
+}  // namespace
+
+Result<std::vector<BranchHead>> list_branches(const std::string& url, const Credentials& creds) {
+  ensure_library();
+  git_remote* raw = nullptr;
+  if (git_remote_create_detached(&raw, url.c_str()) != 0) return remote_failure("bad remote", url, creds);
+  RemoteHandle remote(raw);
+  CredentialState state{&creds};
+  git_remote_callbacks cb = callbacks(state);
+  if (git_remote_connect(remote.get(), GIT_DIRECTION_FETCH, &cb, nullptr, nullptr) != 0)
+    return remote_failure("cannot list the branches of", url, creds);
+  const git_remote_head** heads = nullptr;
+  size_t count = 0;
+  if (git_remote_ls(&heads, &count, remote.get()) != 0) return remote_failure("cannot list the branches of", url, creds);
+  std::vector<BranchHead> out;
+  constexpr std::string_view prefix = "refs/heads/";
+  for (size_t i = 0; i < count; ++i) {
+    std::string_view name = heads[i]->name;
+    if (name.substr(0, prefix.size()) == prefix)
+      out.push_back({std::string(name.substr(prefix.size())), oid_string(&heads[i]->oid)});
+  }
+  git_remote_disconnect(remote.get());
+  return out;
+}
+
+std::optional<Error> fetch_branches(const std::filesystem::path& mirror, const std::string& url,
+                                    const std::vector<std::string>& branches, const Credentials& creds) {
+  ensure_library();
+  git_repository* raw = nullptr;
+  if (git_repository_open_bare(&raw, mirror.c_str()) != 0 && git_repository_init(&raw, mirror.c_str(), 1) != 0)
+    return git_failure("cannot create the mirror " + mirror.string());
+  RepoHandle repo(raw);
+  git_remote* remote_raw = nullptr;
+  if (git_remote_create_anonymous(&remote_raw, repo.get(), url.c_str()) != 0)
+    return remote_failure("bad remote", url, creds);
+  RemoteHandle remote(remote_raw);
+  std::vector<std::string> specs;
+  for (const auto& b : branches) specs.push_back("+refs/heads/" + b + ":refs/heads/" + b);
+  std::vector<char*> ptrs;
+  for (auto& s : specs) ptrs.push_back(s.data());
+  git_strarray refspecs{ptrs.data(), ptrs.size()};
+  CredentialState state{&creds};
+  git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
+  opts.callbacks = callbacks(state);
+  opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  opts.update_fetchhead = 0;
+  if (git_remote_fetch(remote.get(), &refspecs, &opts, nullptr) != 0)
+    return remote_failure("cannot fetch from", url, creds);
+  return std::nullopt;
+}
+
+Result<std::vector<std::string>> changed_files(const std::string& repo_dir, const std::string& old_sha,
+                                               const std::string& new_sha) {
+  ensure_library();
+  git_repository* raw = nullptr;
+  if (git_repository_open_ext(&raw, repo_dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0)
+    return git_failure("cannot open " + repo_dir);
+  RepoHandle repo(raw);
+  CommitHandle commit;
+  auto new_tree = tree_of(repo.get(), new_sha, &commit);
+  if (!new_tree) return new_tree.error();
+  TreeHandle old_tree;
+  if (!old_sha.empty()) {
+    if (auto t = tree_of(repo.get(), old_sha, nullptr)) old_tree = std::move(*t);
+  }
+  if (!old_tree && git_commit_parentcount(commit.get()) > 0) {
+    if (auto t = tree_of(repo.get(), oid_string(git_commit_parent_id(commit.get(), 0)), nullptr))
+      old_tree = std::move(*t);
+  }
+  git_diff* diff_raw = nullptr;
+  if (git_diff_tree_to_tree(&diff_raw, repo.get(), old_tree.get(), new_tree->get(), nullptr) != 0)
+    return git_failure("cannot compare " + old_sha + " and " + new_sha);
+  DiffHandle diff(diff_raw);
+  std::set<std::string> paths;
+  for (size_t i = 0, n = git_diff_num_deltas(diff.get()); i < n; ++i) {
+    const git_diff_delta* d = git_diff_get_delta(diff.get(), i);
+    if (d->old_file.path) paths.insert(d->old_file.path);
+    if (d->new_file.path) paths.insert(d->new_file.path);
+  }
+  return std::vector<std::string>(paths.begin(), paths.end());
+}
+
+}  // namespace cwf::git

@@ -1,0 +1,47 @@
+#pragma once
+
+// Talking to remotes (libgit2): list their branches without moving objects,
+// fetch the branches that moved into a bare mirror, and tell which files a
+// push changed. Credentials never appear in errors.
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/result.hh"
+
+namespace cwf::git {
+
+struct Credentials {
+  std::string username;  // with TOKEN over https (GitHub: x-access-token, GitLab: oauth2)
+  std::string token;
+  std::string ssh_key;  // a private key file for ssh://; its public key beside it as .pub, if any
+};
+
+struct BranchHead {
+  std::string branch;  // without refs/heads/
+  std::string sha;
+};
+
+// Every network connection libgit2 opens from now on gives up after TIMEOUT
+// without progress, or as soon as *ABORT is true.
+void install_network_timeouts(std::chrono::milliseconds timeout, const std::atomic<bool>* abort);
+
+// The branches of URL, like `git ls-remote --heads URL`.
+Result<std::vector<BranchHead>> list_branches(const std::string& url, const Credentials& creds);
+
+// Fetches BRANCHES of URL into the bare repository MIRROR (made when missing),
+// each to refs/heads/<branch>.
+std::optional<Error> fetch_branches(const std::filesystem::path& mirror, const std::string& url,
+                                    const std::vector<std::string>& branches, const Credentials& creds);
+
+// The paths that differ between commits OLD and NEW of the repository at
+// REPO. With OLD empty or no longer there: NEW against its first parent (all
+// of NEW's files for a root commit).
+Result<std::vector<std::string>> changed_files(const std::string& repo, const std::string& old_sha,
+                                               const std::string& new_sha);
+
+}  // namespace cwf::git

@@ -1,0 +1,310 @@
+#include "runner/runner.hh"
+
+#include <sys/stat.h>
+
+#include <cstring>
+#include <thread>
+
+#include "config/glob.hh"
+#include "config/names.hh"
+#include "config/source.hh"
+#include "git/remote.hh"
+#include "git/repository.hh"
+#include "git/workspace.hh"
+#include "util/log.hh"
+
+namespace cwf::runner {
+namespace {
+
+std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
+
+std::string config_source_name(const RunnerOptions& o) {
+  if (!o.workflows_file.empty()) return "file " + o.workflows_file;
+  return "git " + config::redact_url(o.config_repo) + " " + o.config_branch + ":" + o.config_path;
+}
+
+bool any_match(const std::vector<std::string>& globs, const std::vector<std::string>& files) {
+  for (const auto& f : files)
+    for (const auto& g : globs)
+      if (config::glob_match(g, f)) return true;
+  return false;
+}
+
+}  // namespace
+
+Runner::Runner(RunnerOptions options, store::JobStore& store)
+    : options_(std::move(options)), store_(store), reconciler_(config_source_name(options_)) {
+  if (options_.workflows_file.empty()) config_url_ = options_.config_repo;
+}
+
+Runner::~Runner() = default;
+
+std::string Runner::source_of(const std::string& url) const {
+  if (auto local = watcher::local_path(url)) return *local;
+  return watcher::mirror_path(options_.data_dir, url).string();
+}
+
+std::optional<std::string> Runner::poll_remote(const std::string& url) {
+  auto listed = git::list_branches(url, watcher::credentials_for(url, options_.forges));
+  if (!listed) {
+    log::warn("cannot list the remote's branches; backing off", {{"remote", config::redact_url(url)},
+                                                                 {"error", listed.error().message}});
+    return listed.error().message;
+  }
+  std::map<std::string, std::string> now;
+  for (auto& b : *listed) now[b.branch] = b.sha;
+  try {
+    auto known = store_.heads(url);
+    if (!known) {
+      std::vector<store::HeadChange> all;
+      for (const auto& [branch, sha] : now) all.push_back({branch, "", sha});
+      store_.record_heads(url, all, store::now_ms());
+      log::info("watching a new remote from its current heads",
+                {{"remote", config::redact_url(url)}, {"branches", std::to_string(now.size())}});
+    } else if (*known != now) {
+      if (auto error = trigger(url, *known, now)) return error;
+    }
+    if (url == config_url_) check_config_branch(url, now);
+  } catch (const store::StoreError& e) {
+    log::error("cannot record the remote's heads", {{"remote", config::redact_url(url)}, {"error", e.what()}});
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Runner::trigger(const std::string& url, const std::map<std::string, std::string>& known,
+                                           const std::map<std::string, std::string>& now) {
+  std::vector<store::HeadChange> changes;
+  for (const auto& [branch, sha] : now) {
+    auto it = known.find(branch);
+    if (it == known.end() || it->second != sha) changes.push_back({branch, it == known.end() ? "" : it->second, sha});
+  }
+  for (const auto& [branch, sha] : known)
+    if (!now.count(branch)) changes.push_back({branch, sha, ""});
+  if (!watcher::local_path(url)) {
+    std::vector<std::string> moved;
+    for (const auto& c : changes)
+      if (!c.new_sha.empty()) moved.push_back(c.branch);
+    if (!moved.empty()) {
+      auto mirror = watcher::mirror_path(options_.data_dir, url);
+      if (auto error = git::fetch_branches(mirror, url, moved, watcher::credentials_for(url, options_.forges))) {
+        log::warn("cannot fetch the moved branches; retrying later",
+                  {{"remote", config::redact_url(url)}, {"error", error->message}});
+        return error->message;
+      }
+    }
+  }
+  ConfigPtr config = reconciler_.current();
+  std::string source = source_of(url);
+  std::vector<store::NewJob> jobs;
+  for (const auto& c : changes) {
+    if (c.new_sha.empty()) continue;  // a deleted branch never triggers
+    std::optional<std::vector<std::string>> files;
+    for (const auto& w : config->workflows) {
+      if (watcher::remote_url(w.trigger, options_.forges) != url || !config::glob_match(w.trigger.branch, c.branch))
+        continue;
+      if (!w.trigger.paths.empty()) {
+        if (!files) {
+          auto changed = git::changed_files(source, c.old_sha, c.new_sha);
+          if (!changed)
+            log::warn("cannot tell which files the push changed; paths filters let it through",
+                      {{"branch", c.branch}, {"error", changed.error().message}});
+          files = changed ? *changed : std::vector<std::string>{};
+          if (!changed) files->push_back("");  // matches nothing, but marks "unknown"
+        }
+        bool unknown = files->size() == 1 && files->front().empty();
+        if (!unknown && !any_match(w.trigger.paths, *files)) {
+          log::info("push not run: no changed file matches paths",
+                    {{"workflow", w.name}, {"branch", c.branch}, {"commit", short_sha(c.new_sha)}});
+          continue;
+        }
+      }
+      store::NewJob job{w.name, w.trigger.repository, c.branch, c.new_sha, "push", {}, std::nullopt, url};
+      for (const auto& t : w.tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
+      jobs.push_back(std::move(job));
+    }
+  }
+  std::vector<std::int64_t> ids;
+  {
+    std::int64_t at = store::now_ms();
+    store::JobStore::Transaction tx(store_);  // the jobs and the heads that made them land together
+    for (const auto& j : jobs) ids.push_back(store_.create_job(j, at));
+    store_.record_heads(url, changes, at);
+    tx.commit();
+  }
+  for (const auto& c : changes) {
+    std::string job_ids;
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      if (jobs[i].branch == c.branch) job_ids += (job_ids.empty() ? "" : ",") + std::to_string(ids[i]);
+    log::info(c.new_sha.empty() ? "branch deleted" : c.old_sha.empty() ? "branch created" : "branch moved",
+              {{"remote", config::redact_url(url)}, {"branch", c.branch}, {"from", short_sha(c.old_sha)},
+               {"to", short_sha(c.new_sha)}, {"jobs", job_ids}});
+  }
+  for (std::int64_t id : ids)
+    if (auto job = store_.get_job(id)) scheduler_->submit(*job);
+  return std::nullopt;
+}
+
+void Runner::check_config_branch(const std::string& url, const std::map<std::string, std::string>& now) {
+  auto it = now.find(options_.config_branch);
+  if (it == now.end()) {
+    reject_config("(none)", "no branch '" + options_.config_branch + "' on " + config::redact_url(url));
+    return;
+  }
+  const std::string& sha = it->second;
+  if (sha == reconciler_.status().last_attempted_revision) return;
+  std::string source = source_of(url);
+  auto read = [&]() -> Result<git::FileAtRevision> {
+    auto repo = git::Repository::discover(source);
+    if (!repo) return repo.error();
+    return (*repo)->read_file(sha, options_.config_path, config::kMaxSourceBytes);
+  };
+  auto file = read();
+  if (!file && !watcher::local_path(url)) {  // a first start: the mirror does not have it yet
+    auto error = git::fetch_branches(source, url, {options_.config_branch},
+                                     watcher::credentials_for(url, options_.forges));
+    if (!error) file = read();
+  }
+  if (!file) {
+    log::warn("cannot read the workflows file", {{"revision", sha}, {"error", file.error().message}});
+    return;  // the next poll tries again
+  }
+  if (!file->exists) {
+    reject_config(sha, options_.config_path + " does not exist at " + short_sha(sha) + " (" +
+                           options_.config_branch + ")");
+    return;
+  }
+  offer_config(sha, options_.config_path, file->content);
+}
+
+void Runner::check_config_file() {
+  const std::string& path = options_.workflows_file;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    file_stamp_ = {};
+    reject_config("(missing)", path + ": " + std::strerror(errno));
+    return;
+  }
+  FileStamp stamp{static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+                  static_cast<std::int64_t>(st.st_size), static_cast<std::int64_t>(st.st_ino)};
+  if (stamp.mtime_ns == file_stamp_.mtime_ns && stamp.size == file_stamp_.size && stamp.inode == file_stamp_.inode)
+    return;
+  file_stamp_ = stamp;
+  auto src = config::read_source(path);
+  if (!src) {
+    reject_config("(unreadable)", src.error().message);
+    return;
+  }
+  offer_config(git::blob_id(src->text), path, src->text);
+}
+
+void Runner::offer_config(const std::string& revision, const std::string& name, const std::string& content) {
+  auto out = reconciler_.offer(revision, name, content);
+  if (!out.attempted) return;
+  if (!out.applied) {
+    std::string errors;
+    for (const auto& e : out.errors) errors += (errors.empty() ? "" : " | ") + e;
+    log::error("rejected the workflows file; the last good one keeps running",
+               {{"revision", revision},
+                {"last_applied_revision", reconciler_.status().last_applied_revision},
+                {"errors", errors}});
+    return;
+  }
+  auto status = reconciler_.status();
+  log::info("applied the workflows file", {{"revision", revision},
+                                           {"workflows", std::to_string(status.workflows)},
+                                           {"changes", one_line(out.plan)}});
+  try {
+    store_.save_applied_config({status.source, revision, content, store::now_ms()});
+  } catch (const store::StoreError& e) {
+    log::error("cannot save the applied workflows file", {{"error", e.what()}});
+  }
+  update_remotes();
+}
+
+void Runner::reject_config(const std::string& revision, const std::string& error) {
+  auto out = reconciler_.reject(revision, error);
+  if (out.attempted)
+    log::error("rejected the workflows file; the last good one keeps running",
+               {{"revision", revision}, {"errors", error}});
+}
+
+void Runner::update_remotes() {
+  if (!poller_) return;
+  std::set<std::string> urls;
+  if (!config_url_.empty()) urls.insert(config_url_);
+  for (const auto& w : reconciler_.current()->workflows) urls.insert(watcher::remote_url(w.trigger, options_.forges));
+  poller_->set_remotes(urls);
+}
+
+void Runner::run_job(const store::JobRecord& job, const config::Workflow& wf, const executor::CancelToken& cancel) {
+  // The workflow as it is now: an edit made while the job waited applies.
+  std::vector<std::pair<std::string, std::string>> tasks;
+  for (const auto& t : wf.tasks) tasks.emplace_back(t.name, config::to_string(t.type));
+  store_.replace_tasks(job.id, tasks);
+  executor::JobSpec spec{&wf, job.repository, job.branch, job.commit_sha, job.trigger, job.remote};
+  log::info("job started", {{"job", std::to_string(job.id)}, {"workflow", wf.name}, {"branch", job.branch},
+                            {"commit", short_sha(job.commit_sha)}});
+  auto workspace = options_.data_dir / "workspaces" / std::to_string(job.id);
+  std::error_code ec;
+  std::filesystem::remove_all(workspace, ec);
+  std::filesystem::create_directories(workspace.parent_path(), ec);
+  auto checkout = git::checkout_workspace(source_of(job.remote), job.commit_sha, workspace);
+  if (!checkout) executor_->fail_before_start(job.id, spec, "cannot check out the commit: " + checkout.error().message);
+  else executor_->run(job.id, spec, workspace, cancel);
+  std::filesystem::remove_all(workspace, ec);
+  auto done = store_.get_job(job.id);
+  log::info("job finished", {{"job", std::to_string(job.id)},
+                             {"workflow", wf.name},
+                             {"state", done ? store::to_string(done->state) : "unknown"},
+                             {"reason", done ? done->reason : ""}});
+}
+
+int Runner::run(const std::atomic<bool>& stop) {
+  git::install_network_timeouts(options_.remote_timeout, &abort_network_);
+  for (std::int64_t id : store_.interrupt_unfinished(store::now_ms()))
+    log::warn("job interrupted: the runner stopped while it ran; its log is kept, it is not re-run",
+              {{"job", std::to_string(id)}});
+  std::string source = reconciler_.status().source;
+  if (auto saved = store_.applied_config(); saved && saved->source == source) {
+    std::string name = options_.workflows_file.empty() ? options_.config_path : options_.workflows_file;
+    if (reconciler_.restore(saved->revision, name, saved->content, saved->applied_at))
+      log::info("restored the last applied workflows file", {{"revision", saved->revision},
+                                                             {"workflows", std::to_string(reconciler_.status().workflows)}});
+  }
+  executor_ = std::make_unique<executor::Executor>(store_, launcher_, options_.executor);
+  scheduler_ = std::make_unique<Scheduler>(
+      store_, [this] { return reconciler_.current(); },
+      [this](const store::JobRecord& job, const config::Workflow& wf, const executor::CancelToken& cancel) {
+        run_job(job, wf, cancel);
+      },
+      options_.max_parallel_jobs);
+  poller_ = std::make_unique<watcher::Poller>([this](const std::string& url) { return poll_remote(url); },
+                                              options_.poll_interval, options_.poll_workers);
+  if (config_url_.empty()) check_config_file();
+  for (const auto& job : store_.queued_jobs()) scheduler_->resume(job);
+  update_remotes();
+  log::info("runner started", {{"config", source},
+                               {"data_dir", options_.data_dir.string()},
+                               {"poll_interval_ms", std::to_string(options_.poll_interval.count())},
+                               {"max_parallel_jobs", std::to_string(options_.max_parallel_jobs)}});
+  for (int tick = 0; !stop.load(); ++tick) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (options_.once && poller_->first_cycle_done() && scheduler_->idle()) break;
+    if (tick % 10 == 0) {
+      if (config_url_.empty()) check_config_file();
+      write_state(false);
+    }
+  }
+  log::info(stop.load() ? "stopping: no new job starts; running jobs get the shutdown grace" : "stopping",
+            {{"running_jobs", std::to_string(scheduler_->running())},
+             {"shutdown_grace_ms", std::to_string(options_.shutdown_grace.count())}});
+  abort_network_ = true;
+  poller_->stop();
+  scheduler_->drain(options_.shutdown_grace);
+  write_state(true);
+  log::info("stopped");
+  return 0;
+}
+
+}  // namespace cwf::runner

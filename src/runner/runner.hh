@@ -1,0 +1,74 @@
+#pragma once
+
+// `convox-workflows run`: watches the remotes of the live workflows, turns
+// each moved branch head into one job per matching workflow, applies new
+// revisions of the workflows file, and runs the jobs.
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "executor/executor.hh"
+#include "runner/reconciler.hh"
+#include "runner/scheduler.hh"
+#include "store/job_store.hh"
+#include "watcher/poller.hh"
+#include "watcher/remote_url.hh"
+
+namespace cwf::runner {
+
+struct RunnerOptions {
+  // The workflows file: a path in a git repository's branch, or a file on disk.
+  std::string config_repo, config_branch = "main", config_path = ".convox-workflows.yml";
+  std::string workflows_file;
+  std::filesystem::path data_dir;
+  std::chrono::milliseconds poll_interval{30000}, remote_timeout{30000}, shutdown_grace{30000};
+  int max_parallel_jobs = 2;
+  int poll_workers = 8;
+  bool once = false;  // one poll of every remote, run what it triggers, exit
+  watcher::Forges forges;
+  executor::ExecutorOptions executor;
+};
+
+class Runner {
+ public:
+  Runner(RunnerOptions options, store::JobStore& store);
+  ~Runner();
+
+  // Runs until STOP becomes true (or, with once, until the first cycle's jobs
+  // end). Returns the exit code.
+  int run(const std::atomic<bool>& stop);
+
+ private:
+  std::optional<std::string> poll_remote(const std::string& url);
+  std::optional<std::string> trigger(const std::string& url, const std::map<std::string, std::string>& known,
+               const std::map<std::string, std::string>& now);
+  void check_config_branch(const std::string& url, const std::map<std::string, std::string>& now);
+  void check_config_file();
+  void offer_config(const std::string& revision, const std::string& name, const std::string& content);
+  void reject_config(const std::string& revision, const std::string& error);
+  void update_remotes();
+  void run_job(const store::JobRecord& job, const config::Workflow& workflow, const executor::CancelToken& cancel);
+  std::string source_of(const std::string& url) const;  // where a remote's objects are read
+  void write_state(bool force);
+
+  RunnerOptions options_;
+  store::JobStore& store_;
+  std::string config_url_;  // empty: the workflows file is on disk
+  Reconciler reconciler_;
+  executor::LocalLauncher launcher_;
+  std::unique_ptr<executor::Executor> executor_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<watcher::Poller> poller_;
+  std::atomic<bool> abort_network_{false};
+  std::string last_state_;
+  struct FileStamp {
+    std::int64_t mtime_ns = -1, size = -1, inode = -1;
+  } file_stamp_;
+};
+
+}  // namespace cwf::runner

@@ -1,0 +1,55 @@
+// <data-dir>/state.json: what the runner is doing, for `convox-workflows
+// status` and for people, rewritten (atomically) when it changes.
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "config/names.hh"
+#include "runner/runner.hh"
+#include "util/log.hh"
+
+namespace cwf::runner {
+
+void Runner::write_state(bool force) {
+  auto c = reconciler_.status();
+  nlohmann::ordered_json j;
+  j["pid"] = static_cast<long>(::getpid());
+  j["config"] = {{"source", c.source},
+                 {"ready", c.ready},
+                 {"errors", c.errors},
+                 {"last_applied_revision", c.last_applied_revision},
+                 {"last_attempted_revision", c.last_attempted_revision},
+                 {"last_applied_at", c.last_applied_at},
+                 {"last_attempted_at", c.last_attempted_at},
+                 {"workflows", c.workflows}};
+  j["jobs"] = {{"running", scheduler_ ? scheduler_->running() : 0}, {"queued", scheduler_ ? scheduler_->queued() : 0}};
+  auto remotes = nlohmann::ordered_json::array();
+  if (poller_) {
+    for (const auto& r : poller_->status())
+      remotes.push_back({{"url", config::redact_url(r.url)},
+                         {"polls", r.polls},
+                         {"failures", r.failures},
+                         {"last_error", r.last_error},
+                         {"last_poll_at", r.last_poll_at},
+                         {"last_ok_at", r.last_ok_at},
+                         {"last_duration_ms", r.last_duration_ms}});
+  }
+  j["remotes"] = std::move(remotes);
+  std::string text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  if (!force && text == last_state_) return;
+  auto path = options_.data_dir / "state.json";
+  auto tmp = options_.data_dir / "state.json.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    if (!out) {
+      log::warn("cannot write the state file", {{"path", tmp.string()}});
+      return;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (!ec) last_state_ = std::move(text);
+}
+
+}  // namespace cwf::runner

@@ -1,0 +1,99 @@
+#pragma once
+
+// What job_store.cc and runner_store.cc share: the connection, its lock and
+// the statements prepared once. Only src/store/ includes this.
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <mutex>
+#include <optional>
+
+#include "store/job_store.hh"
+#include "store/migrations.hh"
+
+namespace cwf::store {
+
+template <typename T>
+void bind_optional(SQLite::Statement& q, int index, const std::optional<T>& v) {
+  if (v) q.bind(index, *v);
+  else q.bind(index);  // NULL
+}
+
+inline std::optional<std::int64_t> optional_int64(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getInt64();
+}
+
+inline std::optional<int> optional_int(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getInt();
+}
+
+// Runs F, turning SQLite's exception into the store's error type.
+template <typename F>
+auto guarded(const char* what, F&& f) {
+  try {
+    return f();
+  } catch (const SQLite::Exception& e) {
+    throw StoreError(std::string("job store: ") + what + ": " + e.what());
+  }
+}
+
+struct JobStore::Impl {
+  std::filesystem::path dir;
+  SQLite::Database db;
+  // One connection for the runner's threads: every call, and a Transaction
+  // for its whole life, holds this.
+  std::recursive_mutex mu;
+  // The writer's statements, prepared once.
+  std::optional<SQLite::Statement> insert_job, insert_task, set_state, start_task, task_log, finish_task, head_upsert,
+      head_delete, heads_of, remote_seen;
+
+  Impl(std::filesystem::path d, int flags) : dir(std::move(d)), db((dir / "jobs.db").string(), flags, 5000) {}
+
+  void migrate() {
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");  // WAL: a crash loses at most the last commits, never consistency
+    db.exec("PRAGMA foreign_keys = ON");
+    int version = db.execAndGet("PRAGMA user_version").getInt();
+    const auto& all = migrations();
+    for (int i = version; i < static_cast<int>(all.size()); ++i) {
+      SQLite::Transaction tx(db);
+      db.exec(all[static_cast<std::size_t>(i)].sql);
+      db.exec("PRAGMA user_version = " + std::to_string(i + 1));
+      tx.commit();
+    }
+  }
+
+  void prepare() {
+    insert_job.emplace(db,
+                       "INSERT INTO jobs (workflow, repository, branch, commit_sha, trigger, state, parent_job_id, "
+                       "created_at, remote) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)");
+    insert_task.emplace(db, "INSERT INTO tasks (job_id, idx, name, type, state) VALUES (?, ?, ?, ?, 'pending')");
+    set_state.emplace(db,
+                      "UPDATE jobs SET state = ?2, reason = ?3, "
+                      "started_at = CASE WHEN ?2 = 'running' THEN coalesce(started_at, ?4) ELSE started_at END, "
+                      "finished_at = CASE WHEN ?5 THEN ?4 ELSE finished_at END WHERE id = ?1");
+    start_task.emplace(db,
+                       "UPDATE tasks SET state = 'running', started_at = ?3, log_path = ?4, log_offset = ?5 "
+                       "WHERE job_id = ?1 AND idx = ?2");
+    task_log.emplace(db, "UPDATE tasks SET log_bytes = ?3 WHERE job_id = ?1 AND idx = ?2");
+    finish_task.emplace(db,
+                        "UPDATE tasks SET state = ?3, reason = ?4, exit_code = ?5, signal = ?6, build_id = ?7, "
+                        "release_id = ?8, log_bytes = ?9, finished_at = ?10 WHERE job_id = ?1 AND idx = ?2");
+    remote_seen.emplace(db, "INSERT OR IGNORE INTO remotes (url, first_seen_at) VALUES (?, ?)");
+    head_upsert.emplace(db,
+                        "INSERT INTO heads (remote, branch, sha, updated_at) VALUES (?1, ?2, ?3, ?4) "
+                        "ON CONFLICT (remote, branch) DO UPDATE SET sha = ?3, updated_at = ?4");
+    head_delete.emplace(db, "DELETE FROM heads WHERE remote = ? AND branch = ?");
+    heads_of.emplace(db,
+                     "SELECT h.branch, h.sha FROM remotes r LEFT JOIN heads h ON h.remote = r.url WHERE r.url = ?");
+  }
+};
+
+// The jobs table's columns, in the order read_job reads them.
+extern const char* const kJobColumns;
+JobRecord read_job(SQLite::Statement& q);
+
+using Lock = std::lock_guard<std::recursive_mutex>;
+
+}  // namespace cwf::store
