@@ -1,7 +1,10 @@
 #pragma once
 
-// Helpers shared by the unit tests: the source tree and throwaway directories.
+// Helpers shared by the unit tests: the source tree, throwaway directories
+// and the git CLI.
 
+#include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -34,5 +37,19 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Runs CMD with sh in DIR, quietly; the test fails unless it succeeds.
+inline void sh(const std::filesystem::path& dir, const std::string& cmd) {
+  std::string full = "cd '" + dir.string() + "' && (" + cmd + ") >/dev/null 2>&1";
+  REQUIRE(std::system(full.c_str()) == 0);
+}
+
+inline void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+// Identity and default branch for commits made in tests, whatever the machine's git config says.
+inline constexpr const char* kGitInit =
+    "git init -q -b main . && git config user.email t@example.com && git config user.name t";
 
 }  // namespace cwf::test

@@ -18,11 +18,6 @@ extern char** environ;
 
 namespace cwf::test {
 
-inline void sh(const std::filesystem::path& dir, const std::string& cmd) {
-  std::string full = "cd '" + dir.string() + "' && (" + cmd + ") >/dev/null 2>&1";
-  REQUIRE(std::system(full.c_str()) == 0);
-}
-
 struct Harness {
   TempDir tmp;
   std::filesystem::path repo = tmp.path() / "repo";

@@ -10,14 +10,8 @@ using cwf::git::Repository;
 
 namespace {
 
-void sh(const std::filesystem::path& dir, const std::string& cmd) {
-  std::string full = "cd '" + dir.string() + "' && " + cmd + " >/dev/null 2>&1";
-  REQUIRE(std::system(full.c_str()) == 0);
-}
-
-void write(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream(p, std::ios::binary) << text;
-}
+using cwf::test::sh;
+using cwf::test::write_file;
 
 }  // namespace
 
@@ -25,11 +19,11 @@ TEST_CASE("a file is read at two revisions, and is absent before it was added") 
   cwf::test::TempDir tmp;
   auto dir = tmp.path();
   sh(dir, "git init -q -b main . && git config user.email t@example.com && git config user.name t");
-  write(dir / "README", "hello\n");
+  write_file(dir / "README", "hello\n");
   sh(dir, "git add README && git commit -qm first");
-  write(dir / ".convox-workflows.yml", "version: 1\nworkflows: []\n");
+  write_file(dir / ".convox-workflows.yml", "version: 1\nworkflows: []\n");
   sh(dir, "git add . && git commit -qm second");
-  write(dir / ".convox-workflows.yml", "version: 1\n# changed\nworkflows: []\n");
+  write_file(dir / ".convox-workflows.yml", "version: 1\n# changed\nworkflows: []\n");
   sh(dir, "git commit -qam third");
   std::filesystem::create_directory(dir / "sub");
 
@@ -58,7 +52,7 @@ TEST_CASE("content is capped but the real size is reported") {
   cwf::test::TempDir tmp;
   auto dir = tmp.path();
   sh(dir, "git init -q . && git config user.email t@example.com && git config user.name t");
-  write(dir / "big", std::string(5000, 'x'));
+  write_file(dir / "big", std::string(5000, 'x'));
   sh(dir, "git add big && git commit -qm big");
   auto repo = Repository::discover(dir.string());
   REQUIRE(repo.ok());

@@ -1,0 +1,106 @@
+// The runner's tables in a real SQLite file: heads, recovery after a crash, the applied config.
+
+#include <catch2/catch.hpp>
+
+#include "store/job_store.hh"
+#include "test_support.hh"
+
+using namespace cwf;
+using store::HeadChange;
+using store::JobState;
+
+namespace {
+
+store::NewJob push_job(const std::string& branch, const std::string& sha) {
+  return {"deploy", "acme/web", branch, sha, "push", {{"build", "build"}, {"test", "script"}}, {}, "file:///r.git"};
+}
+
+std::unique_ptr<store::JobStore> open(const test::TempDir& tmp) {
+  auto s = store::JobStore::open(tmp.path());
+  REQUIRE(s.ok());
+  return std::move(*s);
+}
+
+}  // namespace
+
+TEST_CASE("a remote never listed has no heads; a listed one keeps what it saw") {
+  test::TempDir tmp;
+  auto s = open(tmp);
+  CHECK_FALSE(s->heads("file:///r.git"));
+  s->record_heads("file:///r.git", {}, 1);
+  REQUIRE(s->heads("file:///r.git"));
+  CHECK(s->heads("file:///r.git")->empty());
+  s->record_heads("file:///r.git", {{"main", "", "a1"}, {"dev", "", "b1"}}, 2);
+  s->record_heads("file:///r.git", {{"main", "a1", "a2"}, {"dev", "b1", ""}}, 3);
+  CHECK(*s->heads("file:///r.git") == std::map<std::string, std::string>{{"main", "a2"}});
+  CHECK_FALSE(s->heads("file:///other.git"));
+}
+
+TEST_CASE("jobs and the heads that made them land together, or not at all") {
+  test::TempDir tmp;
+  auto s = open(tmp);
+  s->record_heads("r", {{"main", "", "a1"}}, 1);
+  {
+    store::JobStore::Transaction tx(*s);
+    s->create_job(push_job("main", "a2"), 2);
+    s->record_heads("r", {{"main", "a1", "a2"}}, 2);
+    // no commit: a crash here
+  }
+  CHECK(s->queued_jobs().empty());
+  CHECK(s->heads("r")->at("main") == "a1");
+  {
+    store::JobStore::Transaction tx(*s);
+    s->create_job(push_job("main", "a2"), 2);
+    s->record_heads("r", {{"main", "a1", "a2"}}, 2);
+    tx.commit();
+  }
+  auto reopened = (s.reset(), open(tmp));
+  auto queued = reopened->queued_jobs();
+  REQUIRE(queued.size() == 1);
+  CHECK(queued[0].remote == "file:///r.git");
+  CHECK(reopened->heads("r")->at("main") == "a2");
+}
+
+TEST_CASE("jobs left running by a killed runner end interrupted, their tasks closed") {
+  test::TempDir tmp;
+  auto s = open(tmp);
+  auto running = s->create_job(push_job("main", "a"), 1);
+  auto queued = s->create_job(push_job("main", "b"), 2);
+  auto done = s->create_job(push_job("main", "c"), 3);
+  s->set_job_state(running, JobState::running, "", 4);
+  s->start_task(running, 0, "logs/1.log", 0, 4);
+  s->set_job_state(done, JobState::succeeded, "", 5);
+  CHECK(s->interrupt_unfinished(10) == std::vector<std::int64_t>{running});
+  auto j = s->get_job(running);
+  CHECK(j->state == JobState::interrupted);
+  CHECK(j->finished_at == 10);
+  CHECK_THAT(j->reason, Catch::Contains("not re-run"));
+  CHECK(j->tasks[0].state == store::TaskState::cancelled);
+  CHECK(j->tasks[0].log_path == "logs/1.log");  // the log stays reachable
+  CHECK(j->tasks[1].state == store::TaskState::skipped);
+  CHECK(s->get_job(queued)->state == JobState::queued);
+  CHECK(s->get_job(done)->state == JobState::succeeded);
+  CHECK(s->interrupt_unfinished(11).empty());
+}
+
+TEST_CASE("a queued job's tasks follow its workflow's edit") {
+  test::TempDir tmp;
+  auto s = open(tmp);
+  auto id = s->create_job(push_job("main", "a"), 1);
+  s->replace_tasks(id, {{"lint", "script"}});
+  auto j = s->get_job(id);
+  REQUIRE(j->tasks.size() == 1);
+  CHECK(j->tasks[0].name == "lint");
+}
+
+TEST_CASE("the applied workflows file survives a restart") {
+  test::TempDir tmp;
+  CHECK_FALSE(open(tmp)->applied_config());
+  open(tmp)->save_applied_config({"file /x.yml", "abc", std::string("version: 1\0x", 12), 7});
+  auto c = open(tmp)->applied_config();
+  REQUIRE(c);
+  CHECK(c->source == "file /x.yml");
+  CHECK(c->revision == "abc");
+  CHECK(c->content == std::string("version: 1\0x", 12));
+  CHECK(c->applied_at == 7);
+}
