@@ -208,6 +208,7 @@ void Runner::offer_config(const std::string& revision, const std::string& name, 
                {{"revision", revision},
                 {"last_applied_revision", reconciler_.status().last_applied_revision},
                 {"errors", errors}});
+    write_state(false);
     return;
   }
   auto status = reconciler_.status();
@@ -220,13 +221,14 @@ void Runner::offer_config(const std::string& revision, const std::string& name, 
     log::error("cannot save the applied workflows file", {{"error", e.what()}});
   }
   update_remotes();
+  write_state(false);
 }
 
 void Runner::reject_config(const std::string& revision, const std::string& error) {
   auto out = reconciler_.reject(revision, error);
-  if (out.attempted)
-    log::error("rejected the workflows file; the last good one keeps running",
-               {{"revision", revision}, {"errors", error}});
+  if (!out.attempted) return;
+  log::error("rejected the workflows file; the last good one keeps running", {{"revision", revision}, {"errors", error}});
+  write_state(false);
 }
 
 void Runner::update_remotes() {

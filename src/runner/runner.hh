@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -65,6 +66,7 @@ class Runner {
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<watcher::Poller> poller_;
   std::atomic<bool> abort_network_{false};
+  std::mutex state_mu_;
   std::string last_state_;
   struct FileStamp {
     std::int64_t mtime_ns = -1, size = -1, inode = -1;

@@ -36,6 +36,7 @@ void Runner::write_state(bool force) {
   }
   j["remotes"] = std::move(remotes);
   std::string text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::lock_guard lock(state_mu_);  // the main loop and the pollers both write it
   if (!force && text == last_state_) return;
   auto path = options_.data_dir / "state.json";
   auto tmp = options_.data_dir / "state.json.tmp";
