@@ -1,5 +1,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <cstring>
 #include <iostream>
 
@@ -138,9 +140,22 @@ int run_run(const Args& args) {
   o.forges.github_token = env_or("GITHUB_TOKEN");
   o.forges.gitlab_token = env_or("GITLAB_TOKEN");
   o.executor.log_cap = log_limit_mib << 20;
-  for (char** e = environ; e && *e; ++e) o.executor.base_env.emplace_back(*e);
+  // The runner's forge tokens are its own: code in a pushed commit never sees them.
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv = *e;
+    if (kv.rfind("GITHUB_TOKEN=", 0) != 0 && kv.rfind("GITLAB_TOKEN=", 0) != 0) o.executor.base_env.emplace_back(kv);
+  }
   o.data_dir = std::filesystem::absolute(data_dir_or_default(data_dir));
 
+  std::error_code ec;
+  std::filesystem::create_directories(o.data_dir, ec);
+  // Two runners on one data dir would each think the other's jobs were interrupted.
+  int lock_fd = ::open((o.data_dir / "runner.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    std::cerr << "convox-workflows run: another runner is using " << o.data_dir.string()
+              << " (runner.lock is held); give each runner its own --data-dir\n";
+    return kExitFailure;
+  }
   auto store = store::JobStore::open(o.data_dir);
   if (!store) {
     std::cerr << "convox-workflows run: " << store.error().message << "\n";

@@ -49,6 +49,8 @@ std::optional<std::string> Runner::poll_remote(const std::string& url) {
   if (!listed) {
     log::warn("cannot list the remote's branches; backing off", {{"remote", config::redact_url(url)},
                                                                  {"error", listed.error().message}});
+    // Like Flux: a source that cannot be fetched is not ready, whatever still runs.
+    if (url == config_url_) reject_config("(unreachable)", listed.error().message);
     return listed.error().message;
   }
   std::map<std::string, std::string> now;
@@ -264,9 +266,12 @@ void Runner::run_job(const store::JobRecord& job, const config::Workflow& wf, co
 
 int Runner::run(const std::atomic<bool>& stop) {
   git::install_network_timeouts(options_.remote_timeout, &abort_network_);
-  for (std::int64_t id : store_.interrupt_unfinished(store::now_ms()))
+  for (std::int64_t id : store_.interrupt_unfinished(store::now_ms())) {
     log::warn("job interrupted: the runner stopped while it ran; its log is kept, it is not re-run",
               {{"job", std::to_string(id)}});
+    std::error_code ec;
+    std::filesystem::remove_all(options_.data_dir / "workspaces" / std::to_string(id), ec);
+  }
   std::string source = reconciler_.status().source;
   if (auto saved = store_.applied_config(); saved && saved->source == source) {
     std::string name = options_.workflows_file.empty() ? options_.config_path : options_.workflows_file;

@@ -130,8 +130,8 @@ class JobStore {
   std::optional<std::map<std::string, std::string>> heads(const std::string& remote) const;
   // Records CHANGES to REMOTE's heads (and REMOTE itself, the first time).
   void record_heads(const std::string& remote, const std::vector<HeadChange>& changes, std::int64_t now);
-  // Ends the jobs a previous process left running or waiting: `interrupted`,
-  // logs kept, never re-run. Returns their ids.
+  // Ends the jobs a previous runner left running or waiting: `interrupted`,
+  // logs kept, never re-run. Returns their ids. Jobs of `exec` are left alone.
   std::vector<std::int64_t> interrupt_unfinished(std::int64_t now);
   // Jobs waiting to start, oldest first.
   std::vector<JobRecord> queued_jobs() const;

@@ -54,7 +54,9 @@ std::vector<std::int64_t> JobStore::interrupt_unfinished(std::int64_t now) {
   return guarded("interrupt unfinished jobs", [&] {
     SQLite::Transaction tx(impl_->db);
     std::vector<std::int64_t> ids;
-    SQLite::Statement q(impl_->db, "SELECT id FROM jobs WHERE state IN ('running', 'waiting') ORDER BY id");
+    // `exec` runs jobs in its own process, which may still be alive.
+    SQLite::Statement q(impl_->db,
+                        "SELECT id FROM jobs WHERE state IN ('running', 'waiting') AND trigger != 'exec' ORDER BY id");
     while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
     const char* why = "the runner stopped while it ran (crash or kill); not re-run";
     SQLite::Statement tasks(impl_->db,

@@ -103,13 +103,15 @@ version: 1
 workflows:
   - name: from-file
     trigger: {integration: git, repository: "file://$tmp/app.git", branch: main}
-    tasks: [{type: script, command: 'echo one'}]
+    tasks: [{type: script, command: 'echo one; echo "token=${GITHUB_TOKEN:-unset}"'}]
 YML
 data2=$tmp/data2
-start_runner f.log --workflows-file "$wf" --data-dir "$data2" --log-format json
+GITHUB_TOKEN=ghp_runners_own start_runner f.log --workflows-file "$wf" --data-dir "$data2" --log-format json
 wait_for "file: the runner watches the app" 10 in_log f.log "\"msg\":\"watching a new remote from its current heads\""
+run "a second runner on the same data dir is refused" 1 "$bin" run --workflows-file "$wf" --data-dir "$data2"
+expect "and says why" err "another runner is using $data2"
 sed -i 's/echo one/echo two/' "$wf"
-wait_for "file: an edit applies" 10 in_log f.log '"changes":"+0 ~1 -0: ~ from-file: tasks[0].command: \"echo one\" -> \"echo two\""'
+wait_for "file: an edit applies" 10 in_log f.log '"changes":"+0 ~1 -0: ~ from-file: tasks[0].command: \"echo one; echo'
 printf '  - name: broken\n    trigger: {integration: git}\n' >>"$wf"
 wait_for "file: a broken edit is rejected" 10 in_log f.log '"msg":"rejected the workflows file; the last good one keeps running"'
 run "file: status is not ready" 1 "$bin" status --data-dir "$data2"
@@ -118,6 +120,7 @@ push app
 wait_for "file: the last good config still runs" 10 jobs_are "$data2" 1 --workflow from-file --state succeeded
 run "file: the job ran the edited command" 0 "$bin" logs 1 --data-dir "$data2"
 expect "file: edited command" out "two"
+expect "file: the runner's forge token is not passed to tasks" out "token=unset"
 sed -i '/name: broken/,$d' "$wf"
 wait_for "file: the fix applies" 10 "$bin" status --data-dir "$data2"
 stop_runner "file runner"

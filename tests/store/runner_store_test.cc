@@ -67,6 +67,10 @@ TEST_CASE("jobs left running by a killed runner end interrupted, their tasks clo
   auto running = s->create_job(push_job("main", "a"), 1);
   auto queued = s->create_job(push_job("main", "b"), 2);
   auto done = s->create_job(push_job("main", "c"), 3);
+  auto exec = push_job("main", "d");
+  exec.trigger = "exec";
+  auto exec_id = s->create_job(exec, 3);
+  s->set_job_state(exec_id, JobState::running, "", 4);  // its own process may still run it
   s->set_job_state(running, JobState::running, "", 4);
   s->start_task(running, 0, "logs/1.log", 0, 4);
   s->set_job_state(done, JobState::succeeded, "", 5);
@@ -80,6 +84,7 @@ TEST_CASE("jobs left running by a killed runner end interrupted, their tasks clo
   CHECK(j->tasks[1].state == store::TaskState::skipped);
   CHECK(s->get_job(queued)->state == JobState::queued);
   CHECK(s->get_job(done)->state == JobState::succeeded);
+  CHECK(s->get_job(exec_id)->state == JobState::running);
   CHECK(s->interrupt_unfinished(11).empty());
 }
 
