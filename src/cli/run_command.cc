@@ -131,7 +131,9 @@ int run_run(const Args& args) {
     }
     bool url = o.config_repo.find("://") != std::string::npos ||
                (o.config_repo.find('@') != std::string::npos && o.config_repo.find(':') != std::string::npos);
-    if (!url) o.config_repo = std::filesystem::absolute(o.config_repo).lexically_normal().string();
+    // file:// like the triggers' URLs, so a repository holding both the
+    // workflows file and the app is one remote, listed once.
+    if (!url) o.config_repo = "file://" + std::filesystem::absolute(o.config_repo).lexically_normal().string();
   } else {
     o.workflows_file = std::filesystem::absolute(o.workflows_file).lexically_normal().string();
   }

@@ -14,6 +14,12 @@ Reconciler::Outcome Reconciler::offer(const std::string& revision, const std::st
   std::lock_guard lock(mu_);
   Outcome out;
   if (revision == status_.last_attempted_revision) return out;
+  if (status_.ready && content == applied_content_) {
+    // A commit that left the file alone (the config branch is often the app's
+    // own branch): the revision moves, nothing is re-applied or logged.
+    status_.last_attempted_revision = status_.last_applied_revision = revision;
+    return out;
+  }
   out.attempted = true;
   status_.last_attempted_revision = revision;
   status_.last_attempted_at = store::now_ms();
@@ -29,6 +35,7 @@ Reconciler::Outcome Reconciler::offer(const std::string& revision, const std::st
   out.plan = config::diff(*current_, *next);
   out.applied = true;
   current_ = std::move(next);
+  applied_content_ = content;
   status_.ready = true;
   status_.errors.clear();
   status_.last_applied_revision = revision;
@@ -56,6 +63,7 @@ bool Reconciler::restore(const std::string& revision, const std::string& name, c
   if (!loaded.config) return false;
   std::lock_guard lock(mu_);
   current_ = std::make_shared<const config::Config>(std::move(*loaded.config));
+  applied_content_ = content;
   status_.ready = true;
   status_.last_applied_revision = status_.last_attempted_revision = revision;
   status_.last_applied_at = status_.last_attempted_at = applied_at;

@@ -52,6 +52,7 @@ class Reconciler {
  private:
   mutable std::mutex mu_;
   ConfigPtr current_;
+  std::string applied_content_;
   ConfigStatus status_;
 };
 

@@ -44,6 +44,15 @@ TEST_CASE("a valid revision is applied with what changed") {
   CHECK(s.workflows == 2);
 }
 
+TEST_CASE("a commit that leaves the file alone moves the revision quietly") {
+  Reconciler r("git x main:wf.yml");
+  REQUIRE(r.offer("c1", "wf.yml", workflows("a:main")).applied);
+  auto again = r.offer("c2", "wf.yml", workflows("a:main"));
+  CHECK_FALSE(again.attempted);
+  CHECK(r.status().last_applied_revision == "c2");
+  CHECK(r.status().last_attempted_revision == "c2");
+}
+
 TEST_CASE("an invalid revision changes nothing and its errors stay visible") {
   Reconciler r("file wf.yml");
   REQUIRE(r.offer("good", "wf.yml", workflows("a:main")).applied);
