@@ -295,10 +295,18 @@ int Runner::run(const std::atomic<bool>& stop) {
                                {"data_dir", options_.data_dir.string()},
                                {"poll_interval_ms", std::to_string(options_.poll_interval.count())},
                                {"max_parallel_jobs", std::to_string(options_.max_parallel_jobs)}});
+  auto started = std::chrono::steady_clock::now();
+  bool cycled = false;
   for (int tick = 0; !stop.load(); ++tick) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (options_.once && poller_->first_cycle_done() && scheduler_->idle()) break;
-    if (tick % 10 == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!cycled && poller_->first_cycle_done()) {
+      cycled = true;
+      auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+      log::info("first poll cycle done", {{"remotes", std::to_string(poller_->status().size())},
+                                          {"duration_ms", std::to_string(took.count())}});
+    }
+    if (options_.once && cycled && scheduler_->idle()) break;
+    if (tick % 100 == 0) {
       if (config_url_.empty()) check_config_file();
       write_state(false);
     }

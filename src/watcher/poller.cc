@@ -16,19 +16,35 @@ milliseconds backoff_delay(milliseconds interval, std::int64_t failures, millise
   return milliseconds(static_cast<milliseconds::rep>(delay * (0.8 + 0.4 * jitter01)));
 }
 
-Poller::Poller(PollFn poll, milliseconds interval, int workers) : poll_(std::move(poll)), interval_(interval) {
-  for (int i = 0; i < std::max(1, workers); ++i) workers_.emplace_back([this] { work(); });
+Poller::Poller(PollFn poll, milliseconds interval, int max_workers)
+    : poll_(std::move(poll)), interval_(interval), max_workers_(static_cast<std::size_t>(std::max(1, max_workers))) {
+  std::lock_guard lock(mu_);
+  for (std::size_t i = 0; i < std::min<std::size_t>(2, max_workers_); ++i) workers_.emplace_back([this] { work(); });
+  watchdog_ = std::thread([this] { watch_workers(); });
+}
+
+void Poller::watch_workers() {
+  constexpr milliseconds kOverdue{250};
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, kOverdue);
+    if (stopping_ || busy_ < workers_.size() || workers_.size() >= max_workers_ || queue_.empty()) continue;
+    if (queue_.begin()->first + kOverdue < SteadyClock::now()) workers_.emplace_back([this] { work(); });
+  }
 }
 
 Poller::~Poller() { stop(); }
 
 void Poller::stop() {
+  std::vector<std::thread> workers;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    workers.swap(workers_);  // none is added once stopping_ is set
   }
   cv_.notify_all();
-  for (auto& t : workers_)
+  if (watchdog_.joinable()) watchdog_.join();
+  for (auto& t : workers)
     if (t.joinable()) t.join();
 }
 
@@ -67,7 +83,7 @@ void Poller::poll_now(const std::string& url) {
   }
   queue_.erase({it->second.due, url});
   schedule(url, it->second, SteadyClock::now());
-  cv_.notify_one();
+  cv_.notify_all();  // notify_one could wake the watchdog instead of a worker
 }
 
 bool Poller::first_cycle_done() const {
@@ -89,12 +105,14 @@ void Poller::work() {
     }
     queue_.erase(queue_.begin());
     entries_[url].status.in_flight = true;
+    ++busy_;
     lock.unlock();
     auto started = SteadyClock::now();
     std::int64_t started_ms = store::now_ms();
     std::optional<std::string> error = poll_(url);
     auto took = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - started);
     lock.lock();
+    --busy_;
     auto it = entries_.find(url);
     if (it == entries_.end()) continue;  // removed while in flight
     Entry& e = it->second;

@@ -65,6 +65,23 @@ TEST_CASE("a remote that hangs never delays the others") {
   CHECK(poller.status()[2].last_error == "timed out");
 }
 
+TEST_CASE("workers are added when remotes are overdue because the others are stuck") {
+  std::atomic<bool> release{false};
+  std::atomic<int> healthy{0};
+  Poller poller(
+      [&](const std::string& url) -> std::optional<std::string> {
+        if (url.rfind("stuck", 0) == 0)
+          while (!release) std::this_thread::sleep_for(1ms);
+        else
+          ++healthy;
+        return std::nullopt;
+      },
+      20ms, 3);
+  poller.set_remotes({"stuck1", "stuck2", "zhealthy"});  // the stuck ones are taken first
+  CHECK(eventually([&] { return healthy >= 5; }));
+  release = true;
+}
+
 TEST_CASE("a failing remote backs off; a healthy one resets its count") {
   std::mutex mu;
   std::vector<std::chrono::steady_clock::time_point> calls;
