@@ -132,4 +132,21 @@ expect "plan --git invalid" err "HEAD:.convox-workflows.yml:2:12: error: workflo
 expect "plan --git bad rev" err "unknown revision 'nope'"
 run "plan --git outside a repo" 2 "$bin" plan --git -C / HEAD~1 HEAD
 
+# run and status: usage errors never start a runner.
+run "run without a workflows file" 2 "$bin" run --data-dir "$tmp/rd"
+expect "run without a workflows file" err "give the workflows file's place: --config-repo URL"
+run "run with both sources" 2 "$bin" run --config-repo /x --workflows-file /y --data-dir "$tmp/rd"
+run "run with a bad interval" 2 "$bin" run --workflows-file /y --poll-interval 10 --data-dir "$tmp/rd"
+expect "run with a bad interval" err "bad --poll-interval '10' (e.g. 1s, 30s, 5m)"
+run "run with credentials in the config URL" 2 "$bin" run --config-repo https://me:hunter22@example.com/ops.git \
+  --data-dir "$tmp/rd"
+expect "credentials are refused" err "must not carry credentials (https://***@example.com/ops.git)"
+lacks "and never shown" err "hunter22"
+run "run with a bad forge URL" 2 "$bin" run --workflows-file /y --github-url github.com --data-dir "$tmp/rd"
+expect "run with a bad forge URL" err "bad forge URL 'github.com'"
+CONVOX_WORKFLOWS_LOG_FORMAT=xml run "an env variable is a flag too" 2 "$bin" run --workflows-file /y --data-dir "$tmp/rd"
+expect "an env variable is a flag too" err "--log-format is text or json"
+run "status without a runner" 1 "$bin" status --data-dir "$tmp/rd"
+expect "status without a runner" err "no runner state at $tmp/rd/state.json"
+
 summary cli
