@@ -20,6 +20,12 @@ std::string ago(std::int64_t at_ms, std::int64_t now_ms) {
   return std::to_string(s / 3600) + "h ago";
 }
 
+std::string from_now(std::int64_t at_ms, std::int64_t now_ms) {
+  if (at_ms <= 0) return "now";
+  std::int64_t s = std::max<std::int64_t>(0, (at_ms - now_ms + 999) / 1000);
+  return s < 120 ? "in " + std::to_string(s) + "s" : "in " + std::to_string(s / 60) + "m";
+}
+
 }  // namespace
 
 int run_status(const Args& args) {
@@ -72,7 +78,7 @@ int run_status(const Args& args) {
     std::cout << "  " << r.value("url", "") << ": ";
     if (r.value("failures", 0) > 0)
       std::cout << "FAILING (" << r.value("failures", 0) << " in a row, last ok " << ago(r.value("last_ok_at", 0LL), now)
-                << "): " << r.value("last_error", "") << "\n";
+                << ", next try " << from_now(r.value("next_poll_at", 0LL), now) << "): " << r.value("last_error", "") << "\n";
     else
       std::cout << "ok, listed " << ago(r.value("last_poll_at", 0LL), now) << " in " << r.value("last_duration_ms", 0)
                 << " ms\n";

@@ -55,6 +55,8 @@ std::optional<std::string> Runner::poll_remote(const std::string& url) {
   }
   std::map<std::string, std::string> now;
   for (auto& b : *listed) now[b.branch] = b.sha;
+  if (log::enabled(log::Level::debug))
+    log::debug("listed", {{"remote", config::redact_url(url)}, {"branches", std::to_string(now.size())}});
   try {
     auto known = store_.heads(url);
     if (!known) {
@@ -297,8 +299,12 @@ int Runner::run(const std::atomic<bool>& stop) {
                                {"max_parallel_jobs", std::to_string(options_.max_parallel_jobs)}});
   auto started = std::chrono::steady_clock::now();
   bool cycled = false;
+  // --once exits as soon as its cycle is done; a long-running runner only
+  // needs to notice SIGTERM and the workflows file's changes.
+  const auto tick_length = std::chrono::milliseconds(options_.once ? 10 : 100);
+  const int ticks_per_second = options_.once ? 100 : 10;
   for (int tick = 0; !stop.load(); ++tick) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(tick_length);
     if (!cycled && poller_->first_cycle_done()) {
       cycled = true;
       auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
@@ -306,7 +312,7 @@ int Runner::run(const std::atomic<bool>& stop) {
                                           {"duration_ms", std::to_string(took.count())}});
     }
     if (options_.once && cycled && scheduler_->idle()) break;
-    if (tick % 100 == 0) {
+    if (tick % ticks_per_second == 0) {
       if (config_url_.empty()) check_config_file();
       write_state(false);
     }

@@ -32,7 +32,8 @@ void Runner::write_state(bool force) {
                          {"last_error", r.last_error},
                          {"last_poll_at", r.last_poll_at},
                          {"last_ok_at", r.last_ok_at},
-                         {"last_duration_ms", r.last_duration_ms}});
+                         {"last_duration_ms", r.last_duration_ms},
+                         {"next_poll_at", r.next_poll_at}});
   }
   j["remotes"] = std::move(remotes);
   std::string text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

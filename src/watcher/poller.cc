@@ -50,6 +50,8 @@ void Poller::stop() {
 
 void Poller::schedule(const std::string& url, Entry& e, SteadyClock::time_point due) {
   e.due = due;
+  e.status.next_poll_at =
+      store::now_ms() + std::chrono::duration_cast<milliseconds>(due - SteadyClock::now()).count();
   queue_.emplace(due, url);
 }
 
@@ -140,10 +142,9 @@ void Poller::work() {
 std::vector<RemoteStatus> Poller::status() const {
   std::lock_guard lock(mu_);
   std::vector<RemoteStatus> out;
-  auto now = SteadyClock::now();
   for (const auto& [url, e] : entries_) {
     RemoteStatus s = e.status;
-    s.next_poll_in_ms = s.in_flight ? 0 : std::max<std::int64_t>(0, std::chrono::duration_cast<milliseconds>(e.due - now).count());
+    if (s.in_flight) s.next_poll_at = 0;
     out.push_back(std::move(s));
   }
   return out;

@@ -31,7 +31,7 @@ struct RemoteStatus {
   std::string last_error;
   std::int64_t last_poll_at = 0, last_ok_at = 0;  // ms since the epoch
   std::int64_t last_duration_ms = 0;
-  std::int64_t next_poll_in_ms = 0;
+  std::int64_t next_poll_at = 0;  // ms since the epoch; 0 while in flight
   bool in_flight = false;
 };
 
