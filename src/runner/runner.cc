@@ -5,7 +5,6 @@
 #include <cstring>
 #include <thread>
 
-#include "config/glob.hh"
 #include "config/names.hh"
 #include "config/source.hh"
 #include "git/remote.hh"
@@ -21,13 +20,6 @@ std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
 std::string config_source_name(const RunnerOptions& o) {
   if (!o.workflows_file.empty()) return "file " + o.workflows_file;
   return "git " + config::redact_url(o.config_repo) + " " + o.config_branch + ":" + o.config_path;
-}
-
-bool any_match(const std::vector<std::string>& globs, const std::vector<std::string>& files) {
-  for (const auto& f : files)
-    for (const auto& g : globs)
-      if (config::glob_match(g, f)) return true;
-  return false;
 }
 
 }  // namespace
@@ -53,7 +45,7 @@ std::optional<std::string> Runner::poll_remote(const std::string& url) {
     if (url == config_url_) reject_config("(unreachable)", listed.error().message);
     return listed.error().message;
   }
-  std::map<std::string, std::string> now;
+  Heads now;
   for (auto& b : *listed) now[b.branch] = b.sha;
   if (log::enabled(log::Level::debug))
     log::debug("listed", {{"remote", config::redact_url(url)}, {"branches", std::to_string(now.size())}});
@@ -76,15 +68,8 @@ std::optional<std::string> Runner::poll_remote(const std::string& url) {
   return std::nullopt;
 }
 
-std::optional<std::string> Runner::trigger(const std::string& url, const std::map<std::string, std::string>& known,
-                                           const std::map<std::string, std::string>& now) {
-  std::vector<store::HeadChange> changes;
-  for (const auto& [branch, sha] : now) {
-    auto it = known.find(branch);
-    if (it == known.end() || it->second != sha) changes.push_back({branch, it == known.end() ? "" : it->second, sha});
-  }
-  for (const auto& [branch, sha] : known)
-    if (!now.count(branch)) changes.push_back({branch, sha, ""});
+std::optional<std::string> Runner::trigger(const std::string& url, const Heads& known, const Heads& now) {
+  std::vector<store::HeadChange> changes = head_changes(known, now);
   if (!watcher::local_path(url)) {
     std::vector<std::string> moved;
     for (const auto& c : changes)
@@ -98,36 +83,19 @@ std::optional<std::string> Runner::trigger(const std::string& url, const std::ma
       }
     }
   }
-  ConfigPtr config = reconciler_.current();
   std::string source = source_of(url);
-  std::vector<store::NewJob> jobs;
-  for (const auto& c : changes) {
-    if (c.new_sha.empty()) continue;  // a deleted branch never triggers
-    std::optional<std::vector<std::string>> files;
-    for (const auto& w : config->workflows) {
-      if (watcher::remote_url(w.trigger, options_.forges) != url || !config::glob_match(w.trigger.branch, c.branch))
-        continue;
-      if (!w.trigger.paths.empty()) {
-        if (!files) {
-          auto changed = git::changed_files(source, c.old_sha, c.new_sha);
-          if (!changed)
-            log::warn("cannot tell which files the push changed; paths filters let it through",
-                      {{"branch", c.branch}, {"error", changed.error().message}});
-          files = changed ? *changed : std::vector<std::string>{};
-          if (!changed) files->push_back("");  // matches nothing, but marks "unknown"
-        }
-        bool unknown = files->size() == 1 && files->front().empty();
-        if (!unknown && !any_match(w.trigger.paths, *files)) {
-          log::info("push not run: no changed file matches paths",
-                    {{"workflow", w.name}, {"branch", c.branch}, {"commit", short_sha(c.new_sha)}});
-          continue;
-        }
-      }
-      store::NewJob job{w.name, w.trigger.repository, c.branch, c.new_sha, "push", {}, std::nullopt, url};
-      for (const auto& t : w.tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
-      jobs.push_back(std::move(job));
-    }
-  }
+  auto changed = [&](const store::HeadChange& c) -> std::optional<std::vector<std::string>> {
+    auto files = git::changed_files(source, c.old_sha, c.new_sha);
+    if (files) return std::move(*files);
+    log::warn("cannot tell which files the push changed; paths filters let it through",
+              {{"branch", c.branch}, {"error", files.error().message}});
+    return std::nullopt;
+  };
+  Triggered triggered = jobs_for(*reconciler_.current(), options_.forges, url, changes, changed);
+  for (const auto& [workflow, c] : triggered.filtered)
+    log::info("push not run: no changed file matches paths",
+              {{"workflow", workflow}, {"branch", c.branch}, {"commit", short_sha(c.new_sha)}});
+  const auto& jobs = triggered.jobs;
   std::vector<std::int64_t> ids;
   {
     std::int64_t at = store::now_ms();
@@ -149,7 +117,7 @@ std::optional<std::string> Runner::trigger(const std::string& url, const std::ma
   return std::nullopt;
 }
 
-void Runner::check_config_branch(const std::string& url, const std::map<std::string, std::string>& now) {
+void Runner::check_config_branch(const std::string& url, const Heads& now) {
   auto it = now.find(options_.config_branch);
   if (it == now.end()) {
     reject_config("(none)", "no branch '" + options_.config_branch + "' on " + config::redact_url(url));

@@ -16,6 +16,7 @@
 #include "executor/executor.hh"
 #include "runner/reconciler.hh"
 #include "runner/scheduler.hh"
+#include "runner/triggers.hh"
 #include "store/job_store.hh"
 #include "watcher/poller.hh"
 #include "watcher/remote_url.hh"
@@ -46,9 +47,8 @@ class Runner {
 
  private:
   std::optional<std::string> poll_remote(const std::string& url);
-  std::optional<std::string> trigger(const std::string& url, const std::map<std::string, std::string>& known,
-               const std::map<std::string, std::string>& now);
-  void check_config_branch(const std::string& url, const std::map<std::string, std::string>& now);
+  std::optional<std::string> trigger(const std::string& url, const Heads& known, const Heads& now);
+  void check_config_branch(const std::string& url, const Heads& now);
   void check_config_file();
   void offer_config(const std::string& revision, const std::string& name, const std::string& content);
   void reject_config(const std::string& revision, const std::string& error);

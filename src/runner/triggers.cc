@@ -1,0 +1,53 @@
+#include "runner/triggers.hh"
+
+#include "config/glob.hh"
+
+namespace cwf::runner {
+
+std::vector<store::HeadChange> head_changes(const Heads& known, const Heads& now) {
+  std::vector<store::HeadChange> changes;
+  for (const auto& [branch, sha] : now) {
+    auto it = known.find(branch);
+    if (it == known.end()) changes.push_back({branch, "", sha});
+    else if (it->second != sha) changes.push_back({branch, it->second, sha});
+  }
+  for (const auto& [branch, sha] : known)
+    if (!now.count(branch)) changes.push_back({branch, sha, ""});
+  return changes;
+}
+
+Triggered jobs_for(const config::Config& config, const watcher::Forges& forges, const std::string& url,
+                   const std::vector<store::HeadChange>& changes, const ChangedFiles& changed_files) {
+  Triggered out;
+  std::vector<const config::Workflow*> watching;
+  for (const auto& w : config.workflows)
+    if (watcher::remote_url(w.trigger, forges) == url) watching.push_back(&w);
+  for (const auto& c : changes) {
+    if (c.new_sha.empty()) continue;
+    bool asked = false;
+    std::optional<std::vector<std::string>> files;  // asked for once per change, if a filter needs them
+    for (const config::Workflow* w : watching) {
+      if (!config::glob_match(w->trigger.branch, c.branch)) continue;
+      if (!w->trigger.paths.empty()) {
+        if (!asked) {
+          files = changed_files(c);
+          asked = true;
+        }
+        bool matches = !files;
+        for (std::size_t i = 0; files && !matches && i < files->size(); ++i)
+          for (const auto& glob : w->trigger.paths)
+            if (config::glob_match(glob, (*files)[i])) matches = true;
+        if (!matches) {
+          out.filtered.emplace_back(w->name, c);
+          continue;
+        }
+      }
+      store::NewJob job{w->name, w->trigger.repository, c.branch, c.new_sha, "push", {}, std::nullopt, url};
+      for (const auto& t : w->tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
+      out.jobs.push_back(std::move(job));
+    }
+  }
+  return out;
+}
+
+}  // namespace cwf::runner
