@@ -26,6 +26,7 @@ git init -q --bare -b main "$demo/app.git"
 git init -q -b main "$demo/work"
 cd "$demo/work"
 git remote add origin "$demo/app.git"
+git config user.email demo@example.com && git config user.name demo  # for your pushes too
 cat >greet.sh <<'SH'
 #!/bin/sh
 echo "Hello from commit ${BUILD_GIT_SHA:-unknown}"

@@ -58,6 +58,8 @@ int run_run(const Args& args) {
       "can also be set as CONVOX_WORKFLOWS_<FLAG> (e.g. CONVOX_WORKFLOWS_POLL_INTERVAL=10s). Tokens come from "
       "GITHUB_TOKEN and GITLAB_TOKEN.",
       "convox-workflows run");
+  // The last of a repeated flag wins, so a wrapper script can override.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   runner::RunnerOptions o;
   std::string data_dir, poll = "30s", grace = "30s", timeout = "30s", kill_grace = "10s";
   std::string log_format = "text", log_level = "info";
@@ -88,7 +90,8 @@ int run_run(const Args& args) {
       "GITLAB_URL");
   env(app.add_option("--ssh-key", o.forges.ssh_key, "private key file for ssh remotes"), "SSH_KEY");
   env(app.add_option("--convox-bin", o.executor.convox_bin, "the convox CLI (default: convox on PATH)"), "CONVOX_BIN");
-  env(app.add_option("--secret-env", o.executor.secret_env, "mask this variable's value in job logs (repeatable)"),
+  env(app.add_option("--secret-env", o.executor.secret_env, "mask this variable's value in job logs (repeatable)")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll),
       "SECRET_ENV");
   env(app.add_option("--grace", kill_grace, "a stopped task's time between SIGTERM and SIGKILL (default 10s)"),
       "GRACE");

@@ -68,6 +68,14 @@ wait_for "the feature branch is seen" 10 in_log r.log "branch=feature/x"
 settle 2
 check "neither a deleted branch nor a non-matching one runs anything" jobs_are "$data" 4
 
+# A force-push runs on its new head.
+git -C "$tmp/app" reset -q --hard HEAD~2
+push app
+forced=$(head_of app)
+wait_for "a force-push runs" 10 jobs_are "$data" 3 --workflow test --state succeeded
+newest=$("$bin" jobs --data-dir "$data" --workflow test --limit 1 | awk 'NR == 2 { print $1 }')
+check "on the new head" test "$(job_field "$data" "$newest" 5)" = "${forced:0:12}"
+
 # queue: the second push waits for the first job.
 push q
 wait_for "queue: the first job runs" 10 jobs_are "$data" 1 --workflow queued --state running

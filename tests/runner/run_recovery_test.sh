@@ -125,5 +125,21 @@ settle 3
 check "a second restart runs nothing again" jobs_are "$data" 5 --workflow slow
 check "nor the dev branch" jobs_are "$data" 1 --workflow dev
 check "the interrupted job was never re-run" jobs_are "$data" 1 --state interrupted
+stop_runner "the runner after two restarts"
+
+# Queued jobs survive a shutdown and run at the next start.
+touch "$tmp/long"
+start_runner r6.log "${common[@]}" --max-parallel-jobs 1 --shutdown-grace 1s
+wait_for "restarted with one slot" 10 in_log r6.log "runner started"
+push app
+wait_for "one job runs" 10 jobs_are "$data" 1 --state running
+push app dev
+wait_for "the other waits" 10 jobs_are "$data" 1 --state queued
+queued=$("$bin" jobs --data-dir "$data" --state queued | awk 'NR == 2 { print $1 }')
+stop_runner "SIGTERM with a job queued"
+check "the queued job is still queued" job_is "$data" "$queued" queued
+rm "$tmp/long"
+start_runner r7.log "${common[@]}"
+wait_for "it runs at the next start" 15 job_is "$data" "$queued" succeeded
 stop_runner "the last runner"
 summary run_recovery
