@@ -27,15 +27,15 @@ workflows:
     tasks: [{type: script, command: 'echo docs'}]
   - name: queued
     trigger: {integration: git, repository: "file://$tmp/q.git", branch: main}
-    tasks: [{type: script, command: 'sleep 2'}]
+    tasks: [{type: script, command: 'sleep 4'}]
   - name: cancelling
     concurrency: cancel-previous
     trigger: {integration: git, repository: "file://$tmp/c.git", branch: main}
-    tasks: [{type: script, command: 'sleep 3'}]
+    tasks: [{type: script, command: 'sleep 5'}]
   - name: skipping
     concurrency: skip-if-running
     trigger: {integration: git, repository: "file://$tmp/s.git", branch: main}
-    tasks: [{type: script, command: 'sleep 3'}]
+    tasks: [{type: script, command: 'sleep 4'}]
 YML
 git -C "$tmp/ops" add -A && git -C "$tmp/ops" commit -qm workflows && git -C "$tmp/ops" push -q origin main
 
@@ -82,7 +82,7 @@ wait_for "queue: the first job runs" 10 jobs_are "$data" 1 --workflow queued --s
 push q
 wait_for "queue: the second job waits" 10 jobs_are "$data" 1 --workflow queued --state queued
 check "queue: one at a time" jobs_are "$data" 1 --workflow queued --state running
-wait_for "queue: both run, in turn" 15 jobs_are "$data" 2 --workflow queued --state succeeded
+wait_for "queue: both run, in turn" 20 jobs_are "$data" 2 --workflow queued --state succeeded
 
 # cancel-previous: the newer push cancels the running job.
 push c
