@@ -35,7 +35,7 @@ workflows 100 "$tmp/100.yml"
 for i in $(seq 0 999); do echo "file://$tmp/r$i.git"; done >"$tmp/urls"
 printf '#!/bin/sh\nwhile read -r u; do git ls-remote --heads "$u" >/dev/null; done <%s\n' "$tmp/urls" >"$tmp/ls-remote.sh"
 
-once="$bin run --once --workflows-file $tmp/1000.yml --data-dir $tmp/data --log-level warn"
+once="$bin run --once --workflows-file $tmp/1000.yml --data-dir $tmp/data --log-level warn --listen off"
 $once  # the first cycle records every remote's heads; the measured ones find nothing moved
 echo "== one poll cycle over 1,000 remotes, nothing moved"
 hyperfine -N --warmup 1 --runs 10 --export-json "$tmp/poll.json" "$once" "sh $tmp/ls-remote.sh" >/dev/null
@@ -50,7 +50,7 @@ PY
 $bin run --once --workflows-file "$tmp/1000.yml" --data-dir "$tmp/data" 2>&1 | grep -o 'first poll cycle done.*' | sed 's/^/  inside the runner: /'
 
 echo "== idle RSS, watching 100 remotes (polled every second)"
-$bin run --workflows-file "$tmp/100.yml" --data-dir "$tmp/data100" --poll-interval 1s --log-level warn &
+$bin run --workflows-file "$tmp/100.yml" --data-dir "$tmp/data100" --poll-interval 1s --log-level warn --listen 127.0.0.1:0 &
 runner=$!
 sleep 8
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$runner/status")

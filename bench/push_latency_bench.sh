@@ -43,7 +43,7 @@ stats() {  # stats NAME FILE
     printf "  %-34s p50 %5d ms  p90 %5d ms  max %5d ms  (n=%d)\n", name, a[int((NR + 1) / 2)], a[int(NR * 0.9 + 0.5)], a[NR], NR }'
 }
 
-"$bin" run --workflows-file "$tmp/wf.yml" --data-dir "$tmp/data" --poll-interval 1s --log-level warn &
+"$bin" run --workflows-file "$tmp/wf.yml" --data-dir "$tmp/data" --poll-interval 1s --log-level warn --listen off &
 bg=$!
 for _ in $(seq 50); do [ -f "$tmp/data/state.json" ] && grep -q '"polls": [1-9]' "$tmp/data/state.json" && break; sleep 0.1; done
 measure >"$tmp/ours"

@@ -56,7 +56,8 @@ git add -A && git commit -qm "demo app and its workflows" && git push -q origin 
 
 echo
 echo "== convox-workflows run --config-repo $demo/app.git --data-dir $demo/data --poll-interval 1s"
-"$bin" run --config-repo "$demo/app.git" --data-dir "$demo/data" --poll-interval 1s >"$demo/runner.log" 2>&1 &
+"$bin" run --config-repo "$demo/app.git" --data-dir "$demo/data" --poll-interval 1s --listen 127.0.0.1:0 \
+  >"$demo/runner.log" 2>&1 &
 runner=$!
 echo $runner >"$demo/runner.pid"
 for _ in $(seq 50); do grep -q "watching a new remote" "$demo/runner.log" && break; sleep 0.2; done

@@ -3,12 +3,15 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <cstring>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.hh"
 #include "config/duration.hh"
 #include "config/names.hh"
 #include "runner/runner.hh"
+#include "server/http_server.hh"
 #include "util/log.hh"
 
 extern char** environ;
@@ -48,6 +51,18 @@ bool duration_flag(const std::string& name, const std::string& text, std::chrono
   }
   out = *d;
   return true;
+}
+
+// A secret file's content without its final newline; empty is an error.
+Result<std::string> read_secret(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  if (!in) return make_error("cannot read the secret file " + path);
+  if (s.empty()) return make_error("the secret file " + path + " is empty");
+  return s;
 }
 
 }  // namespace
@@ -99,6 +114,13 @@ int run_run(const Args& args) {
       "LOG_LIMIT");
   env(app.add_option("--log-format", log_format, "text or json (default text)"), "LOG_FORMAT");
   env(app.add_option("--log-level", log_level, "debug, info, warn or error (default info)"), "LOG_LEVEL");
+  std::string listen = "127.0.0.1:8080", github_secret_file, gitlab_secret_file;
+  env(app.add_option("--listen", listen, "HTTP address (API, webhooks, /healthz, /metrics); port 0: any; off: none"),
+      "LISTEN");
+  env(app.add_option("--github-webhook-secret-file", github_secret_file, "the secret GitHub signs webhooks with"),
+      "GITHUB_WEBHOOK_SECRET_FILE");
+  env(app.add_option("--gitlab-webhook-secret-file", gitlab_secret_file, "the token GitLab sends with webhooks"),
+      "GITLAB_WEBHOOK_SECRET_FILE");
   env(app.add_flag("--once", o.once, "list every remote once, run the jobs that triggers, exit"), "ONCE");
   if (int rc = parse_args(app, args); rc >= 0) return rc;
 
@@ -142,6 +164,21 @@ int run_run(const Args& args) {
   }
   if (o.executor.convox_bin.find('/') != std::string::npos)
     o.executor.convox_bin = std::filesystem::absolute(o.executor.convox_bin).string();
+  o.serve = listen != "off";
+  if (o.serve && !server::parse_listen(listen, o.server.host, o.server.port)) {
+    std::cerr << "convox-workflows run: bad --listen '" << listen << "' (HOST:PORT, e.g. 127.0.0.1:8080, 0.0.0.0:0; or off)\n";
+    return kExitUsage;
+  }
+  for (auto [file, secret] : {std::pair{&github_secret_file, &o.server.github_secret},
+                              std::pair{&gitlab_secret_file, &o.server.gitlab_secret}}) {
+    if (file->empty()) continue;
+    auto read = read_secret(*file);
+    if (!read) {
+      std::cerr << "convox-workflows run: " << read.error().message << "\n";
+      return kExitUsage;
+    }
+    *secret = *read;
+  }
   o.forges.github_token = env_or("GITHUB_TOKEN");
   o.forges.gitlab_token = env_or("GITLAB_TOKEN");
   o.executor.log_cap = log_limit_mib << 20;

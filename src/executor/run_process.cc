@@ -1,6 +1,7 @@
 #include "executor/run_process.hh"
 
 #include <cerrno>
+#include <memory>
 #include <csignal>
 #include <poll.h>
 #include <unistd.h>
@@ -25,7 +26,10 @@ RunOutcome run_process(TaskLauncher& launcher, const ProcessSpec& spec, Clock::t
     p.signal_all(SIGTERM);
     kill_at = now + grace;
   };
-  static thread_local char buf[256 * 1024];
+  // On the heap, uninitialised: a thread_local array would be TLS that every
+  // thread of the process (pollers, HTTP) pays for, 256 KB of RSS each.
+  constexpr std::size_t kBufSize = 256 * 1024;
+  std::unique_ptr<char[]> buf(new char[kBufSize]);
   for (;;) {
     auto now = Clock::now();
     if (!exited && !kill_at && now >= deadline) {
@@ -58,9 +62,9 @@ RunOutcome run_process(TaskLauncher& launcher, const ProcessSpec& spec, Clock::t
       break;
 
     if (out_i >= 0 && fds[out_i].revents) {
-      ssize_t r = ::read(p.output_fd(), buf, sizeof buf);
+      ssize_t r = ::read(p.output_fd(), buf.get(), kBufSize);
       if (r > 0) {
-        on_output(std::string_view(buf, static_cast<std::size_t>(r)));
+        on_output(std::string_view(buf.get(), static_cast<std::size_t>(r)));
         continue;  // drain before looking at the exit
       }
       if (r == 0 || errno != EINTR) p.close_output();

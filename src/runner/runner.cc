@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cstring>
+#include <set>
 #include <thread>
 
 #include "config/names.hh"
@@ -234,6 +236,36 @@ void Runner::run_job(const store::JobRecord& job, const config::Workflow& wf, co
                              {"reason", done ? done->reason : ""}});
 }
 
+std::vector<watcher::RemoteStatus> Runner::remotes() const {
+  return poller_ ? poller_->status() : std::vector<watcher::RemoteStatus>{};
+}
+
+std::string Runner::remote_of(const config::Trigger& trigger) const { return watcher::remote_url(trigger, options_.forges); }
+
+int Runner::poll_for_push(server::Forge forge, const server::PushHint& hint) {
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  auto integration = forge == server::Forge::github ? config::Integration::github : config::Integration::gitlab;
+  const std::string& forge_url = forge == server::Forge::github ? options_.forges.github_url : options_.forges.gitlab_url;
+  auto named = [&](const std::string& url) {
+    if (lower(url) == lower(forge_url + "/" + hint.repository + ".git")) return true;
+    for (const auto& u : hint.urls)
+      if (u == url) return true;
+    return false;
+  };
+  std::set<std::string> urls;
+  for (const auto& w : reconciler_.current()->workflows) {
+    std::string url = remote_of(w.trigger);
+    if ((w.trigger.integration == integration && lower(w.trigger.repository) == lower(hint.repository)) || named(url))
+      urls.insert(url);
+  }
+  if (!config_url_.empty() && named(config_url_)) urls.insert(config_url_);
+  for (const auto& url : urls) poller_->poll_now(url);
+  return static_cast<int>(urls.size());
+}
+
 int Runner::run(const std::atomic<bool>& stop) {
   git::install_network_timeouts(options_.remote_timeout, &abort_network_);
   for (std::int64_t id : store_.interrupt_unfinished(store::now_ms())) {
@@ -261,6 +293,18 @@ int Runner::run(const std::atomic<bool>& stop) {
   if (config_url_.empty()) check_config_file();
   for (const auto& job : store_.queued_jobs()) scheduler_->resume(job);
   update_remotes();
+  if (options_.serve) {
+    http_ = std::make_unique<server::HttpServer>(options_.server, *this, store_);
+    auto port = http_->start();
+    if (!port) {
+      log::error("cannot serve HTTP", {{"error", port.error().message}});
+      poller_->stop();
+      scheduler_->drain(std::chrono::milliseconds(0));
+      return 1;
+    }
+    listening_ = options_.server.host + ":" + std::to_string(*port);
+    log::info("serving HTTP", {{"listen", listening_}});
+  }
   log::info("runner started", {{"config", source},
                                {"data_dir", options_.data_dir.string()},
                                {"poll_interval_ms", std::to_string(options_.poll_interval.count())},
@@ -288,6 +332,7 @@ int Runner::run(const std::atomic<bool>& stop) {
   log::info(stop.load() ? "stopping: no new job starts; running jobs get the shutdown grace" : "stopping",
             {{"running_jobs", std::to_string(scheduler_->running())},
              {"shutdown_grace_ms", std::to_string(options_.shutdown_grace.count())}});
+  if (http_) http_->stop();
   abort_network_ = true;
   poller_->stop();
   scheduler_->drain(options_.shutdown_grace);

@@ -17,6 +17,7 @@
 #include "runner/reconciler.hh"
 #include "runner/scheduler.hh"
 #include "runner/triggers.hh"
+#include "server/http_server.hh"
 #include "store/job_store.hh"
 #include "watcher/poller.hh"
 #include "watcher/remote_url.hh"
@@ -32,18 +33,29 @@ struct RunnerOptions {
   int max_parallel_jobs = 2;
   int poll_workers = 8;
   bool once = false;  // one poll of every remote, run what it triggers, exit
+  bool serve = true;  // the HTTP server (server.host, server.port)
+  server::ServerOptions server;
   watcher::Forges forges;
   executor::ExecutorOptions executor;
 };
 
-class Runner {
+class Runner : public server::RunnerView {
  public:
   Runner(RunnerOptions options, store::JobStore& store);
-  ~Runner();
+  ~Runner() override;
 
   // Runs until STOP becomes true (or, with once, until the first cycle's jobs
   // end). Returns the exit code.
   int run(const std::atomic<bool>& stop);
+
+  // server::RunnerView
+  ConfigStatus config_status() const override { return reconciler_.status(); }
+  ConfigPtr config() const override { return reconciler_.current(); }
+  std::vector<watcher::RemoteStatus> remotes() const override;
+  std::string remote_of(const config::Trigger& trigger) const override;
+  std::size_t jobs_running() const override { return scheduler_ ? scheduler_->running() : 0; }
+  std::size_t jobs_queued() const override { return scheduler_ ? scheduler_->queued() : 0; }
+  int poll_for_push(server::Forge forge, const server::PushHint& hint) override;
 
  private:
   std::optional<std::string> poll_remote(const std::string& url);
@@ -65,6 +77,8 @@ class Runner {
   std::unique_ptr<executor::Executor> executor_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<watcher::Poller> poller_;
+  std::unique_ptr<server::HttpServer> http_;  // last: stopped first
+  std::string listening_;
   std::atomic<bool> abort_network_{false};
   std::mutex state_mu_;
   std::string last_state_;

@@ -14,6 +14,7 @@ void Runner::write_state(bool force) {
   auto c = reconciler_.status();
   nlohmann::ordered_json j;
   j["pid"] = static_cast<long>(::getpid());
+  j["listen"] = listening_;
   j["config"] = {{"source", c.source},
                  {"ready", c.ready},
                  {"errors", c.errors},

@@ -64,6 +64,15 @@ struct HeadChange {
   std::string branch, old_sha, new_sha;
 };
 
+// Finished jobs (or tasks) of one (workflow or task type, state), for metrics:
+// how many, their total duration, and how many took at most each bucket.
+inline constexpr std::int64_t kDurationBucketsMs[] = {1000, 5000, 15000, 60000, 300000, 900000, 3600000};
+struct DurationStats {
+  std::string key, state;
+  std::int64_t count = 0, sum_ms = 0;
+  std::vector<std::int64_t> at_most;  // one per kDurationBucketsMs, cumulative
+};
+
 // The workflows file the runner last applied.
 struct AppliedConfig {
   std::string source, revision, content;
@@ -138,6 +147,9 @@ class JobStore {
   // A queued job's tasks, when its workflow changed before it started.
   void replace_tasks(std::int64_t job, const std::vector<std::pair<std::string, std::string>>& tasks);
   void save_applied_config(const AppliedConfig& config);
+  // By workflow and final state; by task type and final state.
+  std::vector<DurationStats> job_durations() const;
+  std::vector<DurationStats> task_durations() const;
   std::optional<AppliedConfig> applied_config() const;
 
  private:

@@ -135,4 +135,34 @@ std::optional<AppliedConfig> JobStore::applied_config() const {
   });
 }
 
+namespace {
+
+std::vector<DurationStats> duration_stats(SQLite::Database& db, const char* table, const char* key) {
+  std::string sql = std::string("SELECT ") + key + ", state, count(*), coalesce(sum(finished_at - started_at), 0)";
+  for (std::int64_t b : kDurationBucketsMs)
+    sql += ", coalesce(sum(finished_at - started_at <= " + std::to_string(b) + "), 0)";
+  sql += std::string(" FROM ") + table + " WHERE started_at IS NOT NULL AND finished_at IS NOT NULL GROUP BY 1, 2";
+  SQLite::Statement q(db, sql);
+  std::vector<DurationStats> out;
+  while (q.executeStep()) {
+    DurationStats s{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(),
+                    q.getColumn(3).getInt64(), {}};
+    for (int i = 0; i < static_cast<int>(std::size(kDurationBucketsMs)); ++i) s.at_most.push_back(q.getColumn(4 + i).getInt64());
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<DurationStats> JobStore::job_durations() const {
+  Lock lock(impl_->mu);
+  return guarded("job durations", [&] { return duration_stats(impl_->db, "jobs", "workflow"); });
+}
+
+std::vector<DurationStats> JobStore::task_durations() const {
+  Lock lock(impl_->mu);
+  return guarded("task durations", [&] { return duration_stats(impl_->db, "tasks", "type"); });
+}
+
 }  // namespace cwf::store

@@ -126,6 +126,7 @@ void Poller::work() {
     milliseconds delay = interval_;
     if (error) {
       e.status.failures++;
+      e.status.errors++;
       e.status.last_error = *error;
       delay = backoff_delay(interval_, e.status.failures, milliseconds(15 * 60 * 1000),
                             std::uniform_real_distribution<double>(0, 1)(rng_));

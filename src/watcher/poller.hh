@@ -27,7 +27,8 @@ using SteadyClock = std::chrono::steady_clock;
 
 struct RemoteStatus {
   std::string url;
-  std::int64_t polls = 0, failures = 0;  // failures: in a row
+  std::int64_t polls = 0, errors = 0;  // since the start
+  std::int64_t failures = 0;            // errors in a row
   std::string last_error;
   std::int64_t last_poll_at = 0, last_ok_at = 0;  // ms since the epoch
   std::int64_t last_duration_ms = 0;

@@ -27,7 +27,7 @@ head_of() { git -C "$tmp/$1" rev-parse HEAD; }
 start_runner() {
   local log=$1
   shift
-  "$bin" run --poll-interval 1s --log-level debug "$@" >>"$tmp/$log" 2>&1 &
+  "$bin" run --poll-interval 1s --log-level debug --listen 127.0.0.1:0 "$@" >>"$tmp/$log" 2>&1 &
   runner_pid=$!
   runner_pids="$runner_pids $runner_pid"
 }

@@ -1,0 +1,306 @@
+#include "server/http_server.hh"
+
+#include <httplib.h>
+
+#include <fstream>
+
+#include "config/names.hh"
+#include "server/api_json.hh"
+#include "util/log.hh"
+
+namespace cwf::server {
+namespace {
+
+constexpr std::size_t kMaxWebhookBody = 25u << 20;
+
+void json_reply(httplib::Response& res, int status, const nlohmann::ordered_json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", "application/json");
+}
+
+void error_reply(httplib::Response& res, int status, const std::string& message) {
+  json_reply(res, status, {{"error", message}});
+}
+
+bool parse_int(const std::string& s, std::int64_t& out) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) return false;
+  out = std::stoll(s);
+  return true;
+}
+
+std::string label(std::string_view v) {  // Prometheus label value escaping
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+const char* forge_name(Forge f) { return f == Forge::github ? "github" : "gitlab"; }
+
+void histogram(std::string& out, const char* name, const char* help, const char* key_label,
+               const std::vector<store::DurationStats>& stats) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " histogram\n";
+  for (const auto& s : stats) {
+    std::string labels = std::string(key_label) + "=\"" + label(s.key) + "\",state=\"" + label(s.state) + "\"";
+    for (std::size_t i = 0; i < s.at_most.size(); ++i) {
+      char le[32];
+      std::snprintf(le, sizeof le, "%g", static_cast<double>(store::kDurationBucketsMs[i]) / 1000.0);
+      out += std::string(name) + "_bucket{" + labels + ",le=\"" + le + "\"} " + std::to_string(s.at_most[i]) + "\n";
+    }
+    out += std::string(name) + "_bucket{" + labels + ",le=\"+Inf\"} " + std::to_string(s.count) + "\n";
+    char sum[32];
+    std::snprintf(sum, sizeof sum, "%.3f", static_cast<double>(s.sum_ms) / 1000.0);
+    out += std::string(name) + "_sum{" + labels + "} " + sum + "\n";
+    out += std::string(name) + "_count{" + labels + "} " + std::to_string(s.count) + "\n";
+  }
+}
+
+}  // namespace
+
+bool parse_listen(const std::string& text, std::string& host, int& port) {
+  std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::int64_t p = 0;
+  if (!parse_int(text.substr(colon + 1), p) || p > 65535) return false;
+  port = static_cast<int>(p);
+  return true;
+}
+
+HttpServer::HttpServer(ServerOptions options, RunnerView& runner, store::JobStore& store)
+    : options_(std::move(options)), runner_(runner), store_(store), http_(std::make_unique<httplib::Server>()) {
+  // Few threads: the API is for people and scrapers, and each thread costs RSS.
+  http_->new_task_queue = [] { return new httplib::ThreadPool(4); };
+  http_->set_payload_max_length(kMaxWebhookBody);
+  http_->set_read_timeout(10, 0);
+  http_->set_write_timeout(10, 0);
+  routes();
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+Result<int> HttpServer::start() {
+  int port = options_.port;
+  if (port == 0) port = http_->bind_to_any_port(options_.host);
+  else if (!http_->bind_to_port(options_.host, port)) port = -1;
+  if (port <= 0)
+    return make_error("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                      " (in use, or not an address of this machine)");
+  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  return port;
+}
+
+void HttpServer::stop() {
+  if (!thread_.joinable()) return;
+  http_->stop();
+  thread_.join();
+}
+
+void HttpServer::count_delivery(Forge forge, const std::string& outcome) {
+  std::lock_guard lock(mu_);
+  deliveries_[{forge_name(forge), outcome}]++;
+}
+
+void HttpServer::webhook(Forge forge, const std::string& delivery, const std::string& event, bool authentic,
+                         const std::string& body, int& status, std::string& reply) {
+  auto done = [&](int code, const std::string& outcome, const std::string& message) {
+    status = code;
+    reply = message;
+    count_delivery(forge, outcome);
+    log::info("webhook delivery", {{"forge", forge_name(forge)}, {"delivery", delivery}, {"event", event},
+                                   {"outcome", outcome}, {"status", std::to_string(code)}});
+  };
+  const std::string& secret = forge == Forge::github ? options_.github_secret : options_.gitlab_secret;
+  if (secret.empty())
+    return done(403, "disabled", std::string("webhooks from ") + forge_name(forge) + " are not configured (--" +
+                                     forge_name(forge) + "-webhook-secret-file)");
+  if (!authentic) return done(401, "unauthorized", "bad or missing signature");
+  if (forge == Forge::github && event == "ping") return done(200, "ping", "pong");
+  bool push = forge == Forge::github ? event == "push" : event == "Push Hook";
+  if (!push) return done(202, "ignored", "event '" + event + "' ignored");
+  auto hint = parse_push(forge, body);
+  if (!hint) return done(400, "malformed", hint.error().message);
+  if (hint->ref.rfind("refs/heads/", 0) != 0) return done(202, "ignored", "not a branch: " + hint->ref);
+  int polled = runner_.poll_for_push(forge, *hint);
+  if (polled == 0) return done(202, "ignored", "repository '" + hint->repository + "' is not watched");
+  done(202, "polled", "listing " + std::to_string(polled) + " remote(s) now");
+}
+
+void HttpServer::routes() {
+  auto& s = *http_;
+  s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  s.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    auto c = runner_.config_status();
+    bool loaded = !c.last_applied_revision.empty();
+    json_reply(res, loaded ? 200 : 503,
+               {{"ready", loaded}, {"config_ready", c.ready}, {"last_applied_revision", c.last_applied_revision}});
+  });
+  s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics(), "text/plain; version=0.0.4");
+  });
+  s.Get("/api/config", [this](const httplib::Request&, httplib::Response& res) {
+    json_reply(res, 200, config_json(runner_.config_status()));
+  });
+  s.Get("/api/workflows", [this](const httplib::Request&, httplib::Response& res) {
+    auto config = runner_.config();
+    std::map<std::string, bool> healthy;
+    for (const auto& r : runner_.remotes()) healthy[r.url] = r.polls > 0 && r.failures == 0;
+    auto list = nlohmann::ordered_json::array();
+    for (const auto& w : config->workflows) {
+      store::JobFilter f;
+      f.workflow = w.name;
+      f.limit = 1;
+      auto last = store_.list_jobs(f);
+      auto it = healthy.find(runner_.remote_of(w.trigger));
+      list.push_back(workflow_json(w, last.empty() ? nullptr : &last[0], it != healthy.end() && it->second));
+    }
+    json_reply(res, 200, {{"workflows", std::move(list)}});
+  });
+  s.Get("/api/jobs", [this](const httplib::Request& req, httplib::Response& res) {
+    store::JobFilter f;
+    f.limit = 50;
+    std::int64_t n = 0;
+    if (req.has_param("limit")) {
+      if (!parse_int(req.get_param_value("limit"), n) || n < 1 || n > 1000)
+        return error_reply(res, 400, "limit: a number from 1 to 1000");
+      f.limit = static_cast<int>(n);
+    }
+    if (req.has_param("before")) {
+      if (!parse_int(req.get_param_value("before"), n)) return error_reply(res, 400, "before: a job id");
+      f.before_id = n;
+    }
+    if (req.has_param("state")) {
+      f.state = store::parse_job_state(req.get_param_value("state"));
+      if (!f.state) return error_reply(res, 400, "state: unknown '" + req.get_param_value("state") + "'");
+    }
+    if (req.has_param("workflow")) f.workflow = req.get_param_value("workflow");
+    auto jobs = store_.list_jobs(f);
+    auto list = nlohmann::ordered_json::array();
+    for (const auto& j : jobs) list.push_back(job_json(j, false));
+    nlohmann::ordered_json body = {{"jobs", std::move(list)}};
+    body["next_before"] = static_cast<int>(jobs.size()) == f.limit ? nlohmann::ordered_json(jobs.back().id)
+                                                                   : nlohmann::ordered_json();
+    json_reply(res, 200, body);
+  });
+  s.Get(R"(/api/jobs/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+    std::int64_t id = 0;
+    if (!parse_int(req.matches[1], id)) return error_reply(res, 404, "no such job");
+    auto job = store_.get_job(id);
+    if (!job) return error_reply(res, 404, "no job " + std::string(req.matches[1]));
+    json_reply(res, 200, job_json(*job, true));
+  });
+  s.Get(R"(/api/jobs/(\d+)/log)", [this](const httplib::Request& req, httplib::Response& res) {
+    std::int64_t id = 0;
+    if (!parse_int(req.matches[1], id) || !store_.get_job(id)) return error_reply(res, 404, "no such job");
+    bool follow = req.get_param_value("follow") == "1";
+    auto offset = std::make_shared<std::uint64_t>(0);
+    res.set_chunked_content_provider("text/plain; charset=utf-8", [this, id, follow, offset](std::size_t,
+                                                                                              httplib::DataSink& sink) {
+      // Tasks run in turn, so the job's file holds them in order; read on until the job has ended.
+      for (;;) {
+        auto job = store_.get_job(id);
+        if (!job) break;
+        bool final = store::is_final(job->state);
+        std::filesystem::path file;
+        for (const auto& t : job->tasks)
+          if (!t.log_path.empty()) file = store_.data_dir() / t.log_path;
+        bool wrote = false;
+        if (!file.empty()) {
+          std::ifstream in(file, std::ios::binary);
+          in.seekg(static_cast<std::streamoff>(*offset));
+          char buf[65536];
+          while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+            if (!sink.write(buf, static_cast<std::size_t>(in.gcount()))) return false;
+            *offset += static_cast<std::uint64_t>(in.gcount());
+            wrote = true;
+          }
+        }
+        if (!follow || final) break;
+        if (!wrote) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (!sink.is_writable()) return false;
+      }
+      sink.done();
+      return true;
+    });
+  });
+  auto hook = [this](Forge forge) {
+    return [this, forge](const httplib::Request& req, httplib::Response& res) {
+      bool github = forge == Forge::github;
+      bool authentic = github ? github_signature_valid(options_.github_secret, req.body,
+                                                       req.get_header_value("X-Hub-Signature-256"))
+                              : gitlab_token_valid(options_.gitlab_secret, req.get_header_value("X-Gitlab-Token"));
+      std::string delivery = req.get_header_value(github ? "X-GitHub-Delivery" : "X-Gitlab-Event-UUID");
+      std::string event = req.get_header_value(github ? "X-GitHub-Event" : "X-Gitlab-Event");
+      int status = 500;
+      std::string message;
+      // GitHub's other content type: the JSON as the form field `payload`
+      // (the signature covers the raw body). cpp-httplib refuses such bodies
+      // over 8 KB with 413 before this runs, hence docs/http-api.md asks for JSON.
+      bool form = req.get_header_value("Content-Type") == "application/x-www-form-urlencoded";
+      webhook(forge, delivery, event, authentic, form ? req.get_param_value("payload") : req.body, status, message);
+      if (status >= 400) error_reply(res, status, message);
+      else json_reply(res, status, {{"result", message}});
+    };
+  };
+  s.Post("/hooks/github", hook(Forge::github));
+  s.Post("/hooks/gitlab", hook(Forge::gitlab));
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "internal error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    log::error("http handler failed", {{"error", what}});
+    error_reply(res, 500, "internal error");
+  });
+}
+
+std::string HttpServer::metrics() const {
+  std::string out;
+  auto c = runner_.config_status();
+  out += "# HELP convox_workflows_config_ready 1 when the last revision of the workflows file was applied.\n"
+         "# TYPE convox_workflows_config_ready gauge\nconvox_workflows_config_ready " +
+         std::string(c.ready ? "1" : "0") + "\n";
+  out += "# HELP convox_workflows_jobs_queued Jobs waiting to start.\n# TYPE convox_workflows_jobs_queued gauge\n"
+         "convox_workflows_jobs_queued " + std::to_string(runner_.jobs_queued()) + "\n";
+  out += "# HELP convox_workflows_jobs_running Jobs running.\n# TYPE convox_workflows_jobs_running gauge\n"
+         "convox_workflows_jobs_running " + std::to_string(runner_.jobs_running()) + "\n";
+  auto jobs = store_.job_durations();
+  out += "# HELP convox_workflows_jobs_total Jobs that ended, by workflow and final state.\n"
+         "# TYPE convox_workflows_jobs_total counter\n";
+  for (const auto& s : jobs)
+    out += "convox_workflows_jobs_total{workflow=\"" + label(s.key) + "\",state=\"" + label(s.state) + "\"} " +
+           std::to_string(s.count) + "\n";
+  histogram(out, "convox_workflows_job_duration_seconds", "How long jobs ran, by workflow and final state.",
+            "workflow", jobs);
+  histogram(out, "convox_workflows_task_duration_seconds", "How long tasks ran, by type and final state.", "type",
+            store_.task_durations());
+  auto remotes = runner_.remotes();
+  out += "# HELP convox_workflows_polls_total Listings of each remote.\n# TYPE convox_workflows_polls_total counter\n";
+  for (const auto& r : remotes)
+    out += "convox_workflows_polls_total{remote=\"" + label(config::redact_url(r.url)) + "\"} " +
+           std::to_string(r.polls) + "\n";
+  out += "# HELP convox_workflows_poll_errors_total Failed listings of each remote.\n"
+         "# TYPE convox_workflows_poll_errors_total counter\n";
+  for (const auto& r : remotes)
+    out += "convox_workflows_poll_errors_total{remote=\"" + label(config::redact_url(r.url)) + "\"} " +
+           std::to_string(r.errors) + "\n";
+  out += "# HELP convox_workflows_webhook_deliveries_total Webhook deliveries, by forge and outcome.\n"
+         "# TYPE convox_workflows_webhook_deliveries_total counter\n";
+  std::lock_guard lock(mu_);
+  for (const auto& [key, n] : deliveries_)
+    out += "convox_workflows_webhook_deliveries_total{forge=\"" + key.first + "\",outcome=\"" + key.second + "\"} " +
+           std::to_string(n) + "\n";
+  return out;
+}
+
+}  // namespace cwf::server

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# End to end over HTTP: a runner polling rarely (60 s) is woken by a signed
+# GitHub push webhook (a real payload) and runs the job at once; a forged one
+# does nothing; the API shows the job and its log; /metrics counts it all.
+# usage: run_http_test.sh CONVOX_WORKFLOWS_BINARY SOURCE_DIR
+set -u
+bin=$(realpath "$1")
+src=$(realpath "$2")
+tmp=$(mktemp -d)
+trap 'stop_all_runners; [ -z "${KEEP:-}" ] && rm -rf "$tmp"' EXIT
+. "$src/tests/cli/lib.sh"
+. "$src/tests/runner/lib.sh"
+http() { /usr/bin/python3 "$src/tests/runner/fetch.py" "$@" >"$tmp/out" 2>"$tmp/err"; }
+status_is() { [ "$(head -1 "$tmp/out")" = "$1" ]; }
+
+# The payload names Codertocat/Hello-World, branch master; the forge is a directory here.
+mkdir -p "$tmp/forge/Codertocat"
+new_remote hello
+mv "$tmp/hello.git" "$tmp/forge/Codertocat/Hello-World.git"
+git -C "$tmp/hello" remote set-url origin "$tmp/forge/Codertocat/Hello-World.git"
+git -C "$tmp/hello" push -q origin main:master
+cat >"$tmp/wf.yml" <<YML
+version: 1
+workflows:
+  - name: hello
+    trigger: {integration: github, repository: Codertocat/Hello-World, branch: master, require_status: false}
+    tasks: [{type: script, command: 'echo hello from \$BUILD_GIT_SHA'}]
+YML
+printf "It's a Secret to Everybody\n" >"$tmp/secret"
+data=$tmp/data
+start_runner r.log --workflows-file "$tmp/wf.yml" --data-dir "$data" --poll-interval 60s \
+  --github-url "file://$tmp/forge" --github-webhook-secret-file "$tmp/secret"
+wait_for "the runner serves" 10 grep -q '"listen": "127.0.0.1:[1-9]' "$data/state.json"
+base=http://$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["listen"])' "$data/state.json")
+wait_for "the first listing" 10 in_log r.log "watching a new remote from its current heads"
+payload=$src/tests/fixtures/webhooks/github-webhooks/push_with-new-branch.payload.json
+
+http GET "$base/healthz" && check "healthz" status_is 200
+http GET "$base/readyz" && check "readyz" status_is 200
+push hello master
+sha=$(head_of hello)
+
+# A forged delivery (wrong secret) changes nothing, even much later.
+http POST "$base/hooks/github" -H "X-GitHub-Event: push" -H "X-GitHub-Delivery: forged-1" -H "Content-Type: application/json" --body-file "$payload" \
+  --github-secret "not the secret"
+check "a forged delivery is refused" status_is 401
+settle 2
+check "and starts nothing" jobs_are "$data" 0
+
+# A signed one: the remote is listed now, not in 60 s.
+http POST "$base/hooks/github" -H "X-GitHub-Event: push" -H "X-GitHub-Delivery: real-1" -H "Content-Type: application/json" \
+  --body-file "$payload" --github-secret "It's a Secret to Everybody"
+check "a signed push is accepted" status_is 202
+wait_for "the job runs at once" 5 jobs_are "$data" 1 --state succeeded
+check "the delivery is logged" in_log r.log "webhook delivery forge=github delivery=real-1 event=push outcome=polled status=202"
+http POST "$base/hooks/github" -H "X-GitHub-Event: push" -H "X-GitHub-Delivery: replay-1" -H "Content-Type: application/json" \
+  --body-file "$payload" --github-secret "It's a Secret to Everybody"
+settle 1
+check "a replayed delivery runs nothing again" jobs_are "$data" 1
+
+http GET "$base/api/jobs"
+check "the API lists the job" grep -qF "\"commit\":\"$sha\"" "$tmp/out"
+http GET "$base/api/jobs/1/log"
+check "the API serves its log" grep -qF "hello from $sha" "$tmp/out"
+http GET "$base/api/config"
+check "the API shows the config" grep -qF '"ready":true' "$tmp/out"
+http GET "$base/metrics"
+check "metrics count the delivery" grep -qF 'convox_workflows_webhook_deliveries_total{forge="github",outcome="polled"} 2' "$tmp/out"
+check "metrics count the job" grep -qF 'convox_workflows_jobs_total{workflow="hello",state="succeeded"} 1' "$tmp/out"
+stop_runner "http runner"
+summary run_http
