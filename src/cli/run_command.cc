@@ -114,7 +114,10 @@ int run_run(const Args& args) {
       "LOG_LIMIT");
   env(app.add_option("--log-format", log_format, "text or json (default text)"), "LOG_FORMAT");
   env(app.add_option("--log-level", log_level, "debug, info, warn or error (default info)"), "LOG_LEVEL");
-  std::string listen = "127.0.0.1:8080", github_secret_file, gitlab_secret_file;
+  std::string listen = "127.0.0.1:8080", github_secret_file, gitlab_secret_file, api_token_file;
+  env(app.add_option("--api-token-file", api_token_file,
+                     "the bearer token of the API's trigger, cancel and rerun (or CONVOX_WORKFLOWS_API_TOKEN)"),
+      "API_TOKEN_FILE");
   env(app.add_option("--listen", listen, "HTTP address (API, webhooks, /healthz, /metrics); port 0: any; off: none"),
       "LISTEN");
   env(app.add_option("--github-webhook-secret-file", github_secret_file, "the secret GitHub signs webhooks with"),
@@ -169,8 +172,10 @@ int run_run(const Args& args) {
     std::cerr << "convox-workflows run: bad --listen '" << listen << "' (HOST:PORT, e.g. 127.0.0.1:8080, 0.0.0.0:0; or off)\n";
     return kExitUsage;
   }
+  o.server.api_token = env_or("CONVOX_WORKFLOWS_API_TOKEN");
   for (auto [file, secret] : {std::pair{&github_secret_file, &o.server.github_secret},
-                              std::pair{&gitlab_secret_file, &o.server.gitlab_secret}}) {
+                              std::pair{&gitlab_secret_file, &o.server.gitlab_secret},
+                              std::pair{&api_token_file, &o.server.api_token}}) {
     if (file->empty()) continue;
     auto read = read_secret(*file);
     if (!read) {
@@ -182,10 +187,12 @@ int run_run(const Args& args) {
   o.forges.github_token = env_or("GITHUB_TOKEN");
   o.forges.gitlab_token = env_or("GITLAB_TOKEN");
   o.executor.log_cap = log_limit_mib << 20;
-  // The runner's forge tokens are its own: code in a pushed commit never sees them.
+  // The runner's tokens are its own: code in a pushed commit never sees them.
   for (char** e = environ; e && *e; ++e) {
     std::string_view kv = *e;
-    if (kv.rfind("GITHUB_TOKEN=", 0) != 0 && kv.rfind("GITLAB_TOKEN=", 0) != 0) o.executor.base_env.emplace_back(kv);
+    bool own = kv.rfind("GITHUB_TOKEN=", 0) == 0 || kv.rfind("GITLAB_TOKEN=", 0) == 0 ||
+               kv.rfind("CONVOX_WORKFLOWS_API_TOKEN=", 0) == 0;
+    if (!own) o.executor.base_env.emplace_back(kv);
   }
   o.data_dir = std::filesystem::absolute(data_dir_or_default(data_dir));
 

@@ -119,6 +119,15 @@ std::optional<Error> fetch_branches(const std::filesystem::path& mirror, const s
   return std::nullopt;
 }
 
+bool has_commit(const std::string& repo_dir, const std::string& sha) {
+  ensure_library();
+  git_repository* raw = nullptr;
+  if (git_repository_open_ext(&raw, repo_dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0) return false;
+  RepoHandle repo(raw);
+  CommitHandle commit;
+  return sha.size() == GIT_OID_HEXSZ && tree_of(repo.get(), sha, &commit).ok();
+}
+
 Result<std::vector<std::string>> changed_files(const std::string& repo_dir, const std::string& old_sha,
                                                const std::string& new_sha) {
   ensure_library();

@@ -38,6 +38,9 @@ Result<std::vector<BranchHead>> list_branches(const std::string& url, const Cred
 std::optional<Error> fetch_branches(const std::filesystem::path& mirror, const std::string& url,
                                     const std::vector<std::string>& branches, const Credentials& creds);
 
+// Whether the repository at REPO has commit SHA (a full hex id).
+bool has_commit(const std::string& repo, const std::string& sha);
+
 // The paths that differ between commits OLD and NEW of the repository at
 // REPO. With OLD empty or no longer there: NEW against its first parent (all
 // of NEW's files for a root commit).

@@ -56,6 +56,9 @@ class Runner : public server::RunnerView {
   std::size_t jobs_running() const override { return scheduler_ ? scheduler_->running() : 0; }
   std::size_t jobs_queued() const override { return scheduler_ ? scheduler_->queued() : 0; }
   int poll_for_push(server::Forge forge, const server::PushHint& hint) override;
+  server::ActionResult trigger(const std::string& name, const std::string& branch, const std::string& commit) override;
+  server::ActionResult cancel(std::int64_t job) override;
+  server::ActionResult rerun(std::int64_t job) override;
 
  private:
   std::optional<std::string> poll_remote(const std::string& url);
@@ -65,6 +68,7 @@ class Runner : public server::RunnerView {
   void offer_config(const std::string& revision, const std::string& name, const std::string& content);
   void reject_config(const std::string& revision, const std::string& error);
   void update_remotes();
+  server::ActionResult enqueue(store::NewJob job, int status);
   void run_job(const store::JobRecord& job, const config::Workflow& workflow, const executor::CancelToken& cancel);
   std::string source_of(const std::string& url) const;  // where a remote's objects are read
   void write_state(bool force);

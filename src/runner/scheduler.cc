@@ -69,6 +69,21 @@ void Scheduler::enqueue(const store::JobRecord& job, bool admit_it) {
   start_ready();
 }
 
+Scheduler::Cancel Scheduler::cancel(std::int64_t id, const std::string& why) {
+  std::lock_guard lock(mu_);
+  if (auto it = running_.find(id); it != running_.end()) {
+    log::info("cancelling a job", {{"job", std::to_string(id)}, {"why", why}});
+    it->second.cancel->cancel();
+    return Cancel::cancelling;
+  }
+  auto it = std::find_if(queued_.begin(), queued_.end(), [&](const Queued& q) { return q.slot.job == id; });
+  if (it == queued_.end()) return Cancel::not_here;
+  queued_.erase(it);
+  end_unstarted(id, store::JobState::cancelled, why);
+  start_ready();  // it may have held an app or its workflow's turn
+  return Cancel::cancelled;
+}
+
 void Scheduler::start_ready() {
   if (draining_) return;
   std::vector<Slot> queued, running;

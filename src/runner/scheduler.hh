@@ -36,6 +36,11 @@ class Scheduler {
   // A job queued before a restart: it waits its turn, nothing else.
   void resume(const store::JobRecord& job);
 
+  enum class Cancel { not_here, cancelling, cancelled };
+  // A running job is asked to stop (it ends `cancelled` shortly); a queued one
+  // ends `cancelled` now, with WHY.
+  Cancel cancel(std::int64_t id, const std::string& why);
+
   // Shutdown: no job starts any more. Waits up to GRACE for the running jobs,
   // then cancels them and waits for their end. Queued jobs stay queued.
   void drain(std::chrono::milliseconds grace);

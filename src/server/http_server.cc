@@ -251,6 +251,7 @@ void HttpServer::routes() {
   };
   s.Post("/hooks/github", hook(Forge::github));
   s.Post("/hooks/gitlab", hook(Forge::gitlab));
+  action_routes();
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "internal error";
     try {
@@ -262,6 +263,53 @@ void HttpServer::routes() {
     log::error("http handler failed", {{"error", what}});
     error_reply(res, 500, "internal error");
   });
+}
+
+bool HttpServer::authorized(const httplib::Request& req, httplib::Response& res) const {
+  if (options_.api_token.empty()) {
+    error_reply(res, 403, "this endpoint is disabled: the runner has no API token (--api-token-file)");
+    return false;
+  }
+  const std::string header = req.get_header_value("Authorization");
+  constexpr std::string_view bearer = "Bearer ";
+  std::string_view given = header.rfind(bearer, 0) == 0 ? std::string_view(header).substr(bearer.size()) : "";
+  if (!gitlab_token_valid(options_.api_token, given)) {  // the same constant-time comparison
+    res.set_header("WWW-Authenticate", "Bearer");
+    error_reply(res, 401, "a valid Authorization: Bearer <token> is required");
+    return false;
+  }
+  return true;
+}
+
+void HttpServer::action_routes() {
+  auto reply = [](httplib::Response& res, const ActionResult& r) {
+    if (!r.error.empty()) return error_reply(res, r.status, r.error);
+    json_reply(res, r.status, r.job ? job_json(*r.job, true) : nlohmann::ordered_json::object());
+  };
+  http_->Post(R"(/api/workflows/([^/]+)/trigger)", [this, reply](const httplib::Request& req, httplib::Response& res) {
+    if (!authorized(req, res)) return;
+    auto body = nlohmann::json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return error_reply(res, 400, "the body is not a JSON object");
+    std::string branch, commit;
+    for (auto [key, out] : {std::pair{"branch", &branch}, std::pair{"commit", &commit}}) {
+      if (!body.contains(key)) continue;
+      if (!body[key].is_string()) return error_reply(res, 400, std::string(key) + ": a string");
+      *out = body[key].get<std::string>();
+    }
+    for (const auto& [key, value] : body.items())
+      if (key != "branch" && key != "commit") return error_reply(res, 400, "unknown key '" + key + "'");
+    reply(res, runner_.trigger(req.matches[1], branch, commit));
+  });
+  auto by_id = [this, reply](ActionResult (RunnerView::*action)(std::int64_t)) {
+    return [this, reply, action](const httplib::Request& req, httplib::Response& res) {
+      if (!authorized(req, res)) return;
+      std::int64_t id = 0;
+      if (!parse_int(req.matches[1], id)) return error_reply(res, 404, "no such job");
+      reply(res, (runner_.*action)(id));
+    };
+  };
+  http_->Post(R"(/api/jobs/(\d+)/cancel)", by_id(&RunnerView::cancel));
+  http_->Post(R"(/api/jobs/(\d+)/rerun)", by_id(&RunnerView::rerun));
 }
 
 std::string HttpServer::metrics() const {

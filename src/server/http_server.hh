@@ -16,6 +16,8 @@
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }
 
 namespace cwf::server {
@@ -24,6 +26,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: any free port
   std::string github_secret, gitlab_secret;  // empty: that forge's webhook is refused
+  std::string api_token;                     // empty: the mutating endpoints are refused (403)
 };
 
 class HttpServer {
@@ -37,6 +40,9 @@ class HttpServer {
 
  private:
   void routes();
+  void action_routes();
+  // Answers 401/403 and returns false unless REQ carries the API token.
+  bool authorized(const httplib::Request& req, httplib::Response& res) const;
   void webhook(Forge forge, const std::string& delivery, const std::string& event, bool authentic,
                const std::string& body, int& status, std::string& reply);
   std::string metrics() const;

@@ -3,13 +3,24 @@
 // What the HTTP server reads from (and asks of) the runner it serves.
 
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "runner/reconciler.hh"
 #include "server/webhook.hh"
+#include "store/job_store.hh"
 #include "watcher/poller.hh"
 
 namespace cwf::server {
+
+// What an action asked over HTTP came to: the HTTP status, the job it made or
+// touched, or why not.
+struct ActionResult {
+  int status = 200;
+  std::string error;
+  std::optional<store::JobRecord> job;
+};
 
 class RunnerView {
  public:
@@ -22,6 +33,11 @@ class RunnerView {
   virtual std::size_t jobs_queued() const = 0;
   // Lists now every watched remote the push names; returns how many.
   virtual int poll_for_push(Forge forge, const PushHint& hint) = 0;
+  // A job of workflow NAME on BRANCH's head, or on COMMIT (as BRANCH, if given).
+  virtual ActionResult trigger(const std::string& name, const std::string& branch, const std::string& commit) = 0;
+  virtual ActionResult cancel(std::int64_t job) = 0;
+  // The same workflow on the same commit, as a new job linked to the old.
+  virtual ActionResult rerun(std::int64_t job) = 0;
 };
 
 }  // namespace cwf::server

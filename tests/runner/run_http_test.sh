@@ -25,10 +25,13 @@ workflows:
   - name: hello
     trigger: {integration: github, repository: Codertocat/Hello-World, branch: master, require_status: false}
     tasks: [{type: script, command: 'echo hello from \$BUILD_GIT_SHA'}]
+  - name: long
+    trigger: {integration: github, repository: Codertocat/Hello-World, branch: never, require_status: false}
+    tasks: [{type: script, command: 'sleep 30'}]
 YML
 printf "It's a Secret to Everybody\n" >"$tmp/secret"
 data=$tmp/data
-start_runner r.log --workflows-file "$tmp/wf.yml" --data-dir "$data" --poll-interval 60s \
+CONVOX_WORKFLOWS_API_TOKEN=api-t0ken start_runner r.log --workflows-file "$tmp/wf.yml" --data-dir "$data" --poll-interval 60s \
   --github-url "file://$tmp/forge" --github-webhook-secret-file "$tmp/secret"
 wait_for "the runner serves" 10 grep -q '"listen": "127.0.0.1:[1-9]' "$data/state.json"
 base=http://$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["listen"])' "$data/state.json")
@@ -67,5 +70,31 @@ check "the API shows the config" grep -qF '"ready":true' "$tmp/out"
 http GET "$base/metrics"
 check "metrics count the delivery" grep -qF 'convox_workflows_webhook_deliveries_total{forge="github",outcome="polled"} 2' "$tmp/out"
 check "metrics count the job" grep -qF 'convox_workflows_jobs_total{workflow="hello",state="succeeded"} 1' "$tmp/out"
+# Actions: trigger, rerun, cancel, with the bearer token.
+auth=(-H "Authorization: Bearer api-t0ken" -H "Content-Type: application/json")
+printf '{"branch": "master"}' >"$tmp/master.json"
+http POST "$base/api/workflows/hello/trigger" -H "Content-Type: application/json" --body-file "$tmp/master.json"
+check "no token: 401" status_is 401
+http POST "$base/api/workflows/hello/trigger" "${auth[@]}" --body-file "$tmp/master.json"
+check "trigger: 201" status_is 201
+check "trigger: a manual job on the branch head" grep -qF "\"commit\":\"$sha\",\"trigger\":\"manual\"" "$tmp/out"
+wait_for "the manual job runs" 10 jobs_are "$data" 2 --state succeeded
+http POST "$base/api/jobs/1/rerun" "${auth[@]}"
+check "rerun: 201" status_is 201
+check "rerun: linked to the old job" grep -qF '"trigger":"rerun","state":"queued","reason":"","parent_job_id":1' "$tmp/out"
+wait_for "the rerun runs" 10 jobs_are "$data" 3 --state succeeded
+http POST "$base/api/jobs/1/cancel" "${auth[@]}"
+check "cancel an ended job: 409" status_is 409
+http POST "$base/api/workflows/long/trigger" "${auth[@]}" --body-file "$tmp/master.json"
+long=$(/usr/bin/python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).read().split("\n", 1)[1])["id"])' "$tmp/out")
+wait_for "the long job runs" 10 job_is "$data" "$long" running
+http POST "$base/api/jobs/$long/cancel" "${auth[@]}"
+check "cancel a running job: 202" status_is 202
+wait_for "it ends cancelled" 15 job_is "$data" "$long" cancelled
+printf '{"commit": "%s"}' "$(printf 'f%.0s' $(seq 40))" >"$tmp/nocommit.json"
+http POST "$base/api/workflows/hello/trigger" "${auth[@]}" --body-file "$tmp/nocommit.json"
+check "a commit the remote lacks: 422" status_is 422
+http POST "$base/api/workflows/nope/trigger" "${auth[@]}" --body-file "$tmp/master.json"
+check "an unknown workflow: 404" status_is 404
 stop_runner "http runner"
 summary run_http

@@ -34,6 +34,23 @@ struct FakeRunner : server::RunnerView {
   std::string remote_of(const config::Trigger& t) const override { return "file:///srv/" + t.repository + ".git"; }
   std::size_t jobs_running() const override { return 1; }
   std::size_t jobs_queued() const override { return 2; }
+  std::vector<std::string> actions;
+  server::ActionResult trigger(const std::string& name, const std::string& branch, const std::string& commit) override {
+    actions.push_back("trigger " + name + " " + branch + " " + commit);
+    if (name != "w") return {404, "no workflow '" + name + "'", std::nullopt};
+    store::JobRecord j;
+    j.id = 7;
+    j.workflow = name;
+    return {201, "", j};
+  }
+  server::ActionResult cancel(std::int64_t job) override {
+    actions.push_back("cancel " + std::to_string(job));
+    return {409, "job has already ended", std::nullopt};
+  }
+  server::ActionResult rerun(std::int64_t job) override {
+    actions.push_back("rerun " + std::to_string(job));
+    return {201, "", std::nullopt};
+  }
   int poll_for_push(server::Forge, const server::PushHint& hint) override {
     pushes.push_back(hint);
     return hint.repository == "Codertocat/Hello-World" ? 1 : 0;
@@ -244,6 +261,41 @@ TEST_CASE("GitLab webhooks: the token, the push hook; no secret configured: refu
   REQUIRE(s.runner.pushes.size() == 1);
   CHECK(s.runner.pushes[0].repository == "mike/diaspora");
   CHECK(github(s, "push", "{}", "sha256=x")->status == 403);  // GitHub's secret is not configured
+}
+
+TEST_CASE("actions need the bearer token; without one configured they are disabled") {
+  Served off;
+  auto r = off.client->Post("/api/workflows/w/trigger", "{\"branch\": \"main\"}", "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(off.runner.actions.empty());
+
+  server::ServerOptions o;
+  o.api_token = "t0ken";
+  Served s(o);
+  auto post = [&](const std::string& path, const std::string& body, const std::string& token) {
+    httplib::Headers h;
+    if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+    return s.client->Post(path.c_str(), h, body, "application/json");
+  };
+  CHECK(post("/api/workflows/w/trigger", "{\"branch\": \"main\"}", "")->status == 401);
+  CHECK(post("/api/workflows/w/trigger", "{\"branch\": \"main\"}", "t0ke")->status == 401);
+  CHECK(s.runner.actions.empty());
+  auto made = post("/api/workflows/w/trigger", "{\"branch\": \"main\"}", "t0ken");
+  REQUIRE(made);
+  CHECK(made->status == 201);
+  CHECK(json::parse(made->body)["id"] == 7);
+  CHECK(post("/api/workflows/nope/trigger", "{\"commit\": \"abc\"}", "t0ken")->status == 404);
+  CHECK(post("/api/workflows/w/trigger", "{\"branch\": 1}", "t0ken")->status == 400);
+  CHECK(post("/api/workflows/w/trigger", "{\"brnach\": \"x\"}", "t0ken")->status == 400);
+  CHECK(post("/api/workflows/w/trigger", "not json", "t0ken")->status == 400);
+  auto ended = post("/api/jobs/3/cancel", "", "t0ken");
+  REQUIRE(ended);
+  CHECK(ended->status == 409);
+  CHECK(json::parse(ended->body)["error"] == "job has already ended");
+  CHECK(post("/api/jobs/3/rerun", "", "t0ken")->status == 201);
+  CHECK(s.runner.actions ==
+        std::vector<std::string>{"trigger w main ", "trigger nope  abc", "cancel 3", "rerun 3"});
 }
 
 TEST_CASE("metrics: job counts and duration histograms from the store") {

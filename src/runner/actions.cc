@@ -1,0 +1,79 @@
+// What people ask of the runner over HTTP: trigger a workflow, cancel a job,
+// rerun one. Every job still goes through the scheduler's rules.
+#include "config/names.hh"
+#include "git/remote.hh"
+#include "runner/runner.hh"
+#include "util/log.hh"
+
+namespace cwf::runner {
+namespace {
+
+server::ActionResult failure(int status, std::string error) { return {status, std::move(error), std::nullopt}; }
+
+bool full_sha(const std::string& s) {
+  return s.size() == 40 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+}  // namespace
+
+server::ActionResult Runner::enqueue(store::NewJob job, int status) {
+  std::int64_t id = store_.create_job(job, store::now_ms());
+  auto record = store_.get_job(id);
+  log::info("job requested", {{"job", std::to_string(id)}, {"workflow", job.workflow}, {"trigger", job.trigger},
+                              {"branch", job.branch}, {"commit", job.commit_sha.substr(0, 12)}});
+  scheduler_->submit(*record);
+  return {status, "", store_.get_job(id)};
+}
+
+server::ActionResult Runner::trigger(const std::string& name, const std::string& branch, const std::string& commit) {
+  ConfigPtr config = reconciler_.current();
+  const config::Workflow* wf = config->find(name);
+  if (!wf) return failure(404, "no workflow '" + name + "'");
+  if (branch.empty() && commit.empty()) return failure(400, "give \"branch\" or \"commit\"");
+  if (!commit.empty() && !full_sha(commit)) return failure(400, "commit: a full 40-character SHA, in lower case");
+  if (!branch.empty() && config::branch_error(branch)) return failure(400, "branch: " + *config::branch_error(branch));
+  std::string url = remote_of(wf->trigger), source = source_of(url);
+  auto creds = watcher::credentials_for(url, options_.forges);
+  std::string sha = commit;
+  if (sha.empty()) {
+    auto heads = git::list_branches(url, creds);
+    if (!heads) return failure(502, "cannot list " + config::redact_url(url) + ": " + heads.error().message);
+    for (const auto& h : *heads)
+      if (h.branch == branch) sha = h.sha;
+    if (sha.empty()) return failure(422, "no branch '" + branch + "' on " + config::redact_url(url));
+  }
+  if (!git::has_commit(source, sha) && !watcher::local_path(url) && !branch.empty()) {
+    if (auto error = git::fetch_branches(source, url, {branch}, creds))
+      return failure(502, "cannot fetch " + branch + ": " + error->message);
+  }
+  if (!git::has_commit(source, sha))
+    return failure(422, "commit " + sha + " is not in " + config::redact_url(url) +
+                            " (give the branch it is on, so it can be fetched)");
+  store::NewJob job{wf->name, wf->trigger.repository, branch, sha, "manual", {}, std::nullopt, url};
+  for (const auto& t : wf->tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
+  return enqueue(std::move(job), 201);
+}
+
+server::ActionResult Runner::cancel(std::int64_t id) {
+  auto job = store_.get_job(id);
+  if (!job) return failure(404, "no job " + std::to_string(id));
+  if (store::is_final(job->state))
+    return failure(409, "job " + std::to_string(id) + " has already ended (" + store::to_string(job->state) + ")");
+  auto outcome = scheduler_->cancel(id, "cancelled over the API");
+  if (outcome == Scheduler::Cancel::not_here)
+    return failure(409, "job " + std::to_string(id) + " is not run by this runner");
+  return {outcome == Scheduler::Cancel::cancelling ? 202 : 200, "", store_.get_job(id)};
+}
+
+server::ActionResult Runner::rerun(std::int64_t id) {
+  auto old = store_.get_job(id);
+  if (!old) return failure(404, "no job " + std::to_string(id));
+  if (old->remote.empty()) return failure(409, "job " + std::to_string(id) + " was not run by a runner (exec)");
+  const config::Workflow* wf = reconciler_.current()->find(old->workflow);
+  if (!wf) return failure(409, "workflow '" + old->workflow + "' is no longer in the workflows file");
+  store::NewJob job{wf->name, old->repository, old->branch, old->commit_sha, "rerun", {}, id, old->remote};
+  for (const auto& t : wf->tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
+  return enqueue(std::move(job), 201);
+}
+
+}  // namespace cwf::runner
