@@ -6,6 +6,7 @@
 
 #include "config/names.hh"
 #include "server/api_json.hh"
+#include "server/web_ui.hh"
 #include "util/log.hh"
 
 namespace cwf::server {
@@ -251,6 +252,40 @@ void HttpServer::routes() {
   };
   s.Post("/hooks/github", hook(Forge::github));
   s.Post("/hooks/gitlab", hook(Forge::gitlab));
+  s.Get("/", [this](const httplib::Request& req, httplib::Response& res) {
+    store::JobFilter f;
+    f.limit = 50;
+    std::int64_t before = 0;
+    if (req.has_param("before") && parse_int(req.get_param_value("before"), before)) f.before_id = before;
+    auto jobs = store_.list_jobs(f);
+    std::optional<std::int64_t> older;
+    if (static_cast<int>(jobs.size()) == f.limit) older = jobs.back().id;
+    res.set_content(render_index(runner_.config_status(), *runner_.config(), jobs, older), "text/html; charset=utf-8");
+  });
+  s.Get(R"(/jobs/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+    std::int64_t id = 0;
+    auto job = parse_int(req.matches[1], id) ? store_.get_job(id) : std::nullopt;
+    if (!job) {
+      res.status = 404;
+      res.set_content("<!doctype html><title>no such job</title><p>No such job. <a href=\"/\">All jobs</a></p>\n",
+                      "text/html; charset=utf-8");
+      return;
+    }
+    // A page, not an archive: at most the last MiB of the log.
+    constexpr std::uint64_t kShown = 1u << 20;
+    std::string log;
+    std::uint64_t skipped = 0;
+    for (const auto& t : job->tasks) {
+      if (t.log_path.empty()) continue;
+      std::ifstream in(store_.data_dir() / t.log_path, std::ios::binary | std::ios::ate);
+      auto size = static_cast<std::uint64_t>(std::max<std::streamoff>(0, in.tellg()));
+      skipped = size > kShown ? size - kShown : 0;
+      in.seekg(static_cast<std::streamoff>(skipped));
+      log.assign(std::istreambuf_iterator<char>(in), {});
+      break;  // one file per job
+    }
+    res.set_content(render_job(*job, log, skipped), "text/html; charset=utf-8");
+  });
   action_routes();
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "internal error";

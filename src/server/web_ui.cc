@@ -1,0 +1,128 @@
+#include "server/web_ui.hh"
+
+#include "cli/job_output.hh"
+#include "executor/job_log.hh"
+
+namespace cwf::server {
+namespace {
+
+const char* kStyle = R"(<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em auto;max-width:72em;padding:0 1em;color:#222}
+table{border-collapse:collapse;width:100%}td,th{padding:.25em .6em;text-align:left;border-bottom:1px solid #eee}
+.dot{display:inline-block;width:.8em;height:.8em;border-radius:50%;vertical-align:middle}
+.red{background:#d73a49}.green{background:#28a745}.grey{background:#aaa}.amber{background:#f0ad00}
+code,pre{font:12px/1.35 ui-monospace,monospace}pre{background:#f6f8fa;padding:1em;overflow:auto;white-space:pre-wrap}
+.err{color:#b31d28}.muted{color:#777}a{color:#0366d6}
+</style>)";
+
+// The indicator: red failed, green succeeded, grey skipped or cancelled, amber not done yet.
+const char* color_of(store::JobState s) {
+  switch (s) {
+    case store::JobState::succeeded: return "green";
+    case store::JobState::failed:
+    case store::JobState::interrupted: return "red";
+    case store::JobState::skipped:
+    case store::JobState::cancelled: return "grey";
+    default: return "amber";
+  }
+}
+
+const char* task_color(store::TaskState s) {
+  switch (s) {
+    case store::TaskState::succeeded: return "green";
+    case store::TaskState::failed:
+    case store::TaskState::timed_out: return "red";
+    case store::TaskState::allowed_failure:
+    case store::TaskState::running:
+    case store::TaskState::pending: return "amber";
+    default: return "grey";
+  }
+}
+
+std::string page(const std::string& title, const std::string& body, bool refresh) {
+  return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
+         "</title>" + (refresh ? "<meta http-equiv=\"refresh\" content=\"2\">" : "") + kStyle + "</head><body>\n" +
+         body + "</body></html>\n";
+}
+
+std::string dot(const char* color, const char* state) {
+  return std::string("<span class=\"dot ") + color + "\" title=\"" + state + "\"></span> " + state;
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string render_index(const runner::ConfigStatus& status, const config::Config& config,
+                         const std::vector<store::JobRecord>& jobs, std::optional<std::int64_t> older) {
+  std::string b = "<h1>convox-workflows</h1>\n<h2>Workflows file</h2>\n<p>" + html_escape(status.source) + ": ";
+  if (status.ready) {
+    b += dot("green", "ready") + " at <code>" + html_escape(status.last_applied_revision.substr(0, 12)) + "</code>";
+  } else {
+    b += dot("red", "not ready") + " &mdash; the last good revision (<code>" +
+         html_escape(status.last_applied_revision.substr(0, 12)) + "</code>) keeps running. Revision <code>" +
+         html_escape(status.last_attempted_revision.substr(0, 12)) + "</code>:</p>\n<ul class=\"err\">";
+    for (const auto& e : status.errors) b += "<li><code>" + html_escape(e) + "</code></li>";
+    b += "</ul><p>";
+  }
+  b += "</p>\n<table id=\"workflows\"><tr><th>workflow</th><th>trigger</th><th>branch</th><th>concurrency</th><th>tasks</th></tr>\n";
+  for (const auto& w : config.workflows)
+    b += "<tr><td>" + html_escape(w.name) + "</td><td>" + config::to_string(w.trigger.integration) + " " +
+         html_escape(w.trigger.repository) + "</td><td><code>" + html_escape(w.trigger.branch) + "</code></td><td>" +
+         config::to_string(w.concurrency) + "</td><td>" + std::to_string(w.tasks.size()) + "</td></tr>\n";
+  b += "</table>\n<h2>Jobs</h2>\n<table id=\"jobs\"><tr><th></th><th>workflow</th><th>branch</th><th>commit</th>"
+       "<th>trigger</th><th>duration</th><th>created</th></tr>\n";
+  for (const auto& j : jobs) {
+    std::string id = std::to_string(j.id);
+    b += "<tr class=\"job\" data-state=\"" + std::string(store::to_string(j.state)) + "\"><td>" +
+         dot(color_of(j.state), store::to_string(j.state)) + "</td><td>" + html_escape(j.workflow) + "</td><td>" +
+         html_escape(j.branch) + "</td><td><code>" + html_escape(j.commit_sha.substr(0, 12)) + "</code></td><td>" +
+         html_escape(j.trigger) + "</td><td>" + cli::format_duration_ms(j.started_at, j.finished_at) +
+         "</td><td><a href=\"/jobs/" + id + "\">" + html_escape(executor::format_time(j.created_at)) + "</a></td></tr>\n";
+  }
+  b += "</table>\n";
+  if (jobs.empty()) b += "<p class=\"muted\">No jobs yet: push to a watched branch.</p>\n";
+  if (older) b += "<p><a href=\"/?before=" + std::to_string(*older) + "\">older jobs</a></p>\n";
+  return page("convox-workflows", b, false);
+}
+
+std::string render_job(const store::JobRecord& j, const std::string& log, std::uint64_t truncated) {
+  bool running = !store::is_final(j.state);
+  std::string b = "<p><a href=\"/\">&larr; all jobs</a></p>\n<h1>Job " + std::to_string(j.id) + ": " +
+                  html_escape(j.workflow) + "</h1>\n<p>" + dot(color_of(j.state), store::to_string(j.state)) +
+                  (j.reason.empty() ? "" : " &mdash; " + html_escape(j.reason)) + "</p>\n<p>" + html_escape(j.branch) +
+                  " <code>" + html_escape(j.commit_sha) + "</code>, " + html_escape(j.trigger) + ", created " +
+                  html_escape(executor::format_time(j.created_at)) + ", " +
+                  cli::format_duration_ms(j.started_at, j.finished_at) +
+                  (j.parent_job_id ? ", rerun of <a href=\"/jobs/" + std::to_string(*j.parent_job_id) + "\">job " +
+                                         std::to_string(*j.parent_job_id) + "</a>"
+                                   : "") +
+                  "</p>\n<table id=\"tasks\"><tr><th></th><th>task</th><th>type</th><th>duration</th><th>build</th>"
+                  "<th>release</th><th>reason</th></tr>\n";
+  for (const auto& t : j.tasks)
+    b += "<tr><td>" + dot(task_color(t.state), store::to_string(t.state)) + "</td><td>" + html_escape(t.name) +
+         "</td><td>" + html_escape(t.type) + "</td><td>" + cli::format_duration_ms(t.started_at, t.finished_at) +
+         "</td><td><code>" + html_escape(t.build_id) + "</code></td><td><code>" + html_escape(t.release_id) +
+         "</code></td><td>" + html_escape(t.reason) + "</td></tr>\n";
+  b += "</table>\n<h2>Log</h2>\n";
+  if (truncated) b += "<p class=\"muted\">" + std::to_string(truncated) + " bytes before this are left out.</p>\n";
+  b += "<pre id=\"log\">" + html_escape(log) + "</pre>\n";
+  if (running) b += "<p class=\"muted\">Running: this page refreshes every 2 s.</p>\n";
+  return page("job " + std::to_string(j.id) + " · " + j.workflow, b, running);
+}
+
+}  // namespace cwf::server

@@ -1,0 +1,79 @@
+// The web UI's HTML: indicators by state, links to jobs, escaping of anything that came from a push.
+
+#include <catch2/catch.hpp>
+
+#include "config/loader.hh"
+#include "server/web_ui.hh"
+
+using namespace cwf;
+
+namespace {
+
+store::JobRecord job(std::int64_t id, store::JobState state, std::string branch) {
+  store::JobRecord j;
+  j.id = id;
+  j.workflow = "deploy";
+  j.branch = std::move(branch);
+  j.commit_sha = std::string(40, 'c');
+  j.trigger = "push";
+  j.state = state;
+  j.created_at = 1795870000000;
+  j.started_at = 1795870001000;
+  j.finished_at = 1795870004500;
+  return j;
+}
+
+}  // namespace
+
+TEST_CASE("html escaping") {
+  CHECK(server::html_escape("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+}
+
+TEST_CASE("the jobs list: one row per job, coloured by state, its time linking to its page") {
+  runner::ConfigStatus status;
+  status.ready = true;
+  status.source = "file wf.yml";
+  status.last_applied_revision = "0123456789abcdef";
+  config::Config config;
+  std::vector<store::JobRecord> jobs = {job(4, store::JobState::running, "main"),
+                                        job(3, store::JobState::skipped, "main"),
+                                        job(2, store::JobState::failed, "main"),
+                                        job(1, store::JobState::succeeded, "<script>alert(1)</script>")};
+  std::string html = server::render_index(status, config, jobs, 1);
+  CHECK_THAT(html, Catch::Contains("<span class=\"dot amber\" title=\"running\">"));
+  CHECK_THAT(html, Catch::Contains("<span class=\"dot grey\" title=\"skipped\">"));
+  CHECK_THAT(html, Catch::Contains("<span class=\"dot red\" title=\"failed\">"));
+  CHECK_THAT(html, Catch::Contains("<span class=\"dot green\" title=\"succeeded\">"));
+  CHECK_THAT(html, Catch::Contains("<a href=\"/jobs/2\">"));
+  CHECK_THAT(html, Catch::Contains("<td>3.5s</td>"));
+  CHECK_THAT(html, Catch::Contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+  CHECK_THAT(html, !Catch::Contains("<script>"));
+  CHECK_THAT(html, Catch::Contains("<a href=\"/?before=1\">older jobs</a>"));
+}
+
+TEST_CASE("a rejected workflows file shows its errors") {
+  runner::ConfigStatus status;
+  status.ready = false;
+  status.errors = {"wf.yml:3:5: error: <bad>"};
+  std::string html = server::render_index(status, config::Config{}, {}, std::nullopt);
+  CHECK_THAT(html, Catch::Contains("not ready"));
+  CHECK_THAT(html, Catch::Contains("wf.yml:3:5: error: &lt;bad&gt;"));
+  CHECK_THAT(html, Catch::Contains("No jobs yet"));
+}
+
+TEST_CASE("a job's page: tasks, the log escaped, refreshing only while it runs") {
+  auto j = job(7, store::JobState::running, "main");
+  store::TaskRecord t;
+  t.name = "build web";
+  t.type = "build";
+  t.state = store::TaskState::succeeded;
+  t.build_id = "BABCDEF";
+  t.release_id = "RABCDEF";
+  j.tasks.push_back(t);
+  std::string html = server::render_job(j, "12:00 <b>bold</b>\n", 0);
+  CHECK_THAT(html, Catch::Contains("<pre id=\"log\">12:00 &lt;b&gt;bold&lt;/b&gt;\n</pre>"));
+  CHECK_THAT(html, Catch::Contains("<code>RABCDEF</code>"));
+  CHECK_THAT(html, Catch::Contains("http-equiv=\"refresh\""));
+  j.state = store::JobState::succeeded;
+  CHECK_THAT(server::render_job(j, "", 10), !Catch::Contains("http-equiv=\"refresh\"") && Catch::Contains("10 bytes"));
+}
