@@ -11,7 +11,7 @@ bin=$(realpath "${1:-build/convox-workflows}")
 pushes=${2:-20}
 tmp=$(mktemp -d)
 bg=""
-trap '[ -n "$bg" ] && kill $bg 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -n "$bg" ] && kill $bg 2>/dev/null && wait $bg; rm -rf "$tmp"' EXIT
 export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com
 
 mkdir -p "$tmp/forge/Codertocat"

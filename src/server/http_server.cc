@@ -80,6 +80,7 @@ HttpServer::HttpServer(ServerOptions options, RunnerView& runner, store::JobStor
   // Few threads: the API is for people and scrapers, and each thread costs RSS.
   http_->new_task_queue = [] { return new httplib::ThreadPool(4); };
   http_->set_payload_max_length(kMaxWebhookBody);
+  http_->set_tcp_nodelay(true);  // else Nagle and delayed ACKs add 40 ms to every keep-alive reply
   http_->set_read_timeout(10, 0);
   http_->set_write_timeout(10, 0);
   routes();
