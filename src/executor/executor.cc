@@ -239,7 +239,7 @@ Executor::Executor(store::JobStore& store, TaskLauncher& launcher, ExecutorOptio
 
 std::int64_t Executor::create(const JobSpec& spec) {
   store::NewJob job{spec.workflow->name, spec.repository, spec.branch, spec.sha, spec.trigger, {}, std::nullopt,
-                    spec.remote};
+                    spec.remote, std::nullopt};
   for (const auto& t : spec.workflow->tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
   return store_.create_job(job, store::now_ms());
 }

@@ -49,7 +49,7 @@ server::ActionResult Runner::trigger(const std::string& name, const std::string&
   if (!git::has_commit(source, sha))
     return failure(422, "commit " + sha + " is not in " + config::redact_url(url) +
                             " (give the branch it is on, so it can be fetched)");
-  store::NewJob job{wf->name, wf->trigger.repository, branch, sha, "manual", {}, std::nullopt, url};
+  store::NewJob job{wf->name, wf->trigger.repository, branch, sha, "manual", {}, std::nullopt, url, std::nullopt};
   for (const auto& t : wf->tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
   return enqueue(std::move(job), 201);
 }
@@ -71,8 +71,58 @@ server::ActionResult Runner::rerun(std::int64_t id) {
   if (old->remote.empty()) return failure(409, "job " + std::to_string(id) + " was not run by a runner (exec)");
   const config::Workflow* wf = reconciler_.current()->find(old->workflow);
   if (!wf) return failure(409, "workflow '" + old->workflow + "' is no longer in the workflows file");
-  store::NewJob job{wf->name, old->repository, old->branch, old->commit_sha, "rerun", {}, id, old->remote};
+  store::NewJob job{wf->name, old->repository, old->branch, old->commit_sha, "rerun", {}, id, old->remote, std::nullopt};
   for (const auto& t : wf->tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
+  return enqueue(std::move(job), 201);
+}
+
+WorkflowPtr Runner::resolve(const store::JobRecord& job) const {
+  ConfigPtr config = reconciler_.current();
+  const config::Workflow* wf = config->find(job.workflow);
+  if (!wf) return nullptr;
+  if (!job.promote_task) return WorkflowPtr(config, wf);  // keeps the whole config alive
+  auto parent = job.parent_job_id ? store_.get_job(*job.parent_job_id) : std::nullopt;
+  auto n = static_cast<std::size_t>(*job.promote_task);
+  if (!parent || n >= parent->tasks.size() || n >= wf->tasks.size()) return nullptr;
+  const config::Task& build = wf->tasks[n];
+  config::Task promote;
+  promote.type = config::TaskType::promote;
+  promote.name = "promote " + build.app;
+  promote.timeout = build.timeout;
+  promote.app = build.app;
+  promote.rack = build.rack;
+  promote.health_check = build.health_check;
+  promote.release = parent->tasks[n].release_id;
+  promote.pos = build.pos;
+  auto synthetic = std::make_shared<config::Workflow>();
+  synthetic->name = wf->name;
+  synthetic->trigger = wf->trigger;
+  synthetic->pos = wf->pos;
+  synthetic->tasks.push_back(std::move(promote));
+  return synthetic;
+}
+
+server::ActionResult Runner::promote(std::int64_t id, int n) {
+  auto old = store_.get_job(id);
+  if (!old) return failure(404, "no job " + std::to_string(id));
+  if (n < 0 || n >= static_cast<int>(old->tasks.size()))
+    return failure(404, "job " + std::to_string(id) + " has no task " + std::to_string(n));
+  const auto& t = old->tasks[static_cast<std::size_t>(n)];
+  if (t.type != "build") return failure(422, "task " + std::to_string(n) + " is a " + t.type + " task: only a build's release can be promoted");
+  if (t.state != store::TaskState::succeeded || t.release_id.empty())
+    return failure(409, "task " + std::to_string(n) + " (" + t.name + ") made no release to promote");
+  if (old->remote.empty()) return failure(409, "job " + std::to_string(id) + " was not run by a runner (exec)");
+  const config::Workflow* wf = reconciler_.current()->find(old->workflow);
+  if (!wf) return failure(409, "workflow '" + old->workflow + "' is no longer in the workflows file");
+  const auto& defined = wf->tasks;
+  if (static_cast<std::size_t>(n) >= defined.size() || defined[static_cast<std::size_t>(n)].type != config::TaskType::build ||
+      defined[static_cast<std::size_t>(n)].name != t.name)
+    return failure(409, "workflow '" + wf->name + "' changed since job " + std::to_string(id) + ": tasks[" +
+                            std::to_string(n) + "] is no longer '" + t.name + "'");
+  if (defined[static_cast<std::size_t>(n)].promote)
+    return failure(409, "task " + std::to_string(n) + " (" + t.name + ") promotes its release itself (promote: true)");
+  store::NewJob job{wf->name, old->repository, old->branch, old->commit_sha, "manual",
+                    {{"promote " + defined[static_cast<std::size_t>(n)].app, "promote"}}, id, old->remote, n};
   return enqueue(std::move(job), 201);
 }
 

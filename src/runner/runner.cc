@@ -283,7 +283,7 @@ int Runner::run(const std::atomic<bool>& stop) {
   }
   executor_ = std::make_unique<executor::Executor>(store_, launcher_, options_.executor);
   scheduler_ = std::make_unique<Scheduler>(
-      store_, [this] { return reconciler_.current(); },
+      store_, [this](const store::JobRecord& job) { return resolve(job); },
       [this](const store::JobRecord& job, const config::Workflow& wf, const executor::CancelToken& cancel) {
         run_job(job, wf, cancel);
       },

@@ -59,6 +59,7 @@ class Runner : public server::RunnerView {
   server::ActionResult trigger(const std::string& name, const std::string& branch, const std::string& commit) override;
   server::ActionResult cancel(std::int64_t job) override;
   server::ActionResult rerun(std::int64_t job) override;
+  server::ActionResult promote(std::int64_t job, int task) override;
 
  private:
   std::optional<std::string> poll_remote(const std::string& url);
@@ -69,6 +70,9 @@ class Runner : public server::RunnerView {
   void reject_config(const std::string& revision, const std::string& error);
   void update_remotes();
   server::ActionResult enqueue(store::NewJob job, int status);
+  // What JOB runs now: its workflow in the live config, or for a promote job,
+  // one promote task made from its parent's build task.
+  WorkflowPtr resolve(const store::JobRecord& job) const;
   void run_job(const store::JobRecord& job, const config::Workflow& workflow, const executor::CancelToken& cancel);
   std::string source_of(const std::string& url) const;  // where a remote's objects are read
   void write_state(bool force);

@@ -6,8 +6,9 @@
 
 namespace cwf::runner {
 
-Scheduler::Scheduler(store::JobStore& store, std::function<ConfigPtr()> current_config, RunJob run, int max_parallel)
-    : store_(store), config_(std::move(current_config)), run_(std::move(run)), max_parallel_(std::max(1, max_parallel)) {}
+Scheduler::Scheduler(store::JobStore& store, std::function<WorkflowPtr(const store::JobRecord&)> resolve, RunJob run,
+                     int max_parallel)
+    : store_(store), resolve_(std::move(resolve)), run_(std::move(run)), max_parallel_(std::max(1, max_parallel)) {}
 
 Scheduler::~Scheduler() {
   drain(std::chrono::milliseconds(0));
@@ -36,8 +37,7 @@ void Scheduler::resume(const store::JobRecord& job) { enqueue(job, false); }
 
 void Scheduler::enqueue(const store::JobRecord& job, bool admit_it) {
   join_finished();
-  ConfigPtr config = config_();
-  const config::Workflow* wf = config ? config->find(job.workflow) : nullptr;
+  WorkflowPtr wf = resolve_(job);
   std::lock_guard lock(mu_);
   if (!wf) {
     end_unstarted(job.id, store::JobState::cancelled, "the workflow is no longer in the workflows file");
@@ -93,8 +93,7 @@ void Scheduler::start_ready() {
     auto it = std::find_if(queued_.begin(), queued_.end(), [&](const Queued& q) { return q.slot.job == id; });
     Queued q = std::move(*it);
     queued_.erase(it);
-    ConfigPtr config = config_();
-    const config::Workflow* wf = config ? config->find(q.job.workflow) : nullptr;
+    WorkflowPtr wf = resolve_(q.job);
     if (!wf) {
       end_unstarted(id, store::JobState::cancelled, "the workflow was removed before the job started");
       continue;
@@ -103,7 +102,7 @@ void Scheduler::start_ready() {
     r.slot = q.slot;
     r.cancel = std::make_unique<executor::CancelToken>();
     const executor::CancelToken* cancel = r.cancel.get();
-    r.thread = std::thread([this, job = std::move(q.job), config, wf, cancel] {
+    r.thread = std::thread([this, job = std::move(q.job), wf, cancel] {
       try {
         run_(job, *wf, *cancel);
       } catch (const std::exception& e) {

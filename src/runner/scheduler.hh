@@ -21,6 +21,7 @@
 namespace cwf::runner {
 
 using ConfigPtr = std::shared_ptr<const config::Config>;
+using WorkflowPtr = std::shared_ptr<const config::Workflow>;
 
 class Scheduler {
  public:
@@ -28,7 +29,9 @@ class Scheduler {
   using RunJob = std::function<void(const store::JobRecord& job, const config::Workflow& workflow,
                                     const executor::CancelToken& cancel)>;
 
-  Scheduler(store::JobStore& store, std::function<ConfigPtr()> current_config, RunJob run, int max_parallel);
+  // RESOLVE: the workflow a job runs, as it is now; null when it is gone.
+  Scheduler(store::JobStore& store, std::function<WorkflowPtr(const store::JobRecord&)> resolve, RunJob run,
+            int max_parallel);
   ~Scheduler();  // cancels and joins whatever still runs
 
   // A job just created for a push: its workflow's concurrency applies.
@@ -67,7 +70,7 @@ class Scheduler {
   void join_finished();
 
   store::JobStore& store_;
-  std::function<ConfigPtr()> config_;
+  std::function<WorkflowPtr(const store::JobRecord&)> resolve_;
   RunJob run_;
   int max_parallel_;
   mutable std::mutex mu_;

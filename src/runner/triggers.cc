@@ -42,7 +42,7 @@ Triggered jobs_for(const config::Config& config, const watcher::Forges& forges, 
           continue;
         }
       }
-      store::NewJob job{w->name, w->trigger.repository, c.branch, c.new_sha, "push", {}, std::nullopt, url};
+      store::NewJob job{w->name, w->trigger.repository, c.branch, c.new_sha, "push", {}, std::nullopt, url, std::nullopt};
       for (const auto& t : w->tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
       out.jobs.push_back(std::move(job));
     }

@@ -346,6 +346,14 @@ void HttpServer::action_routes() {
   };
   http_->Post(R"(/api/jobs/(\d+)/cancel)", by_id(&RunnerView::cancel));
   http_->Post(R"(/api/jobs/(\d+)/rerun)", by_id(&RunnerView::rerun));
+  http_->Post(R"(/api/jobs/(\d+)/tasks/(\d+)/promote)", [this, reply](const httplib::Request& req,
+                                                                       httplib::Response& res) {
+    if (!authorized(req, res)) return;
+    std::int64_t id = 0, task = 0;
+    if (!parse_int(req.matches[1], id) || !parse_int(req.matches[2], task) || task > 10000)
+      return error_reply(res, 404, "no such task");
+    reply(res, runner_.promote(id, static_cast<int>(task)));
+  });
 }
 
 std::string HttpServer::metrics() const {

@@ -38,6 +38,9 @@ class RunnerView {
   virtual ActionResult cancel(std::int64_t job) = 0;
   // The same workflow on the same commit, as a new job linked to the old.
   virtual ActionResult rerun(std::int64_t job) = 0;
+  // The release that build task TASK of JOB made (with promote: false),
+  // promoted like an automatic promotion, as a new job linked to JOB.
+  virtual ActionResult promote(std::int64_t job, int task) = 0;
 };
 
 }  // namespace cwf::server

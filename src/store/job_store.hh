@@ -48,6 +48,7 @@ struct JobRecord {
   std::int64_t created_at = 0;
   std::optional<std::int64_t> started_at, finished_at;
   std::string remote;  // the URL the commit was fetched from (pushed jobs)
+  std::optional<int> promote_task;  // a promote job: the parent's build task it promotes
   std::vector<TaskRecord> tasks;  // filled by get_job
 };
 
@@ -56,6 +57,7 @@ struct NewJob {
   std::vector<std::pair<std::string, std::string>> tasks;  // name, type
   std::optional<std::int64_t> parent_job_id;
   std::string remote;
+  std::optional<int> promote_task;
 };
 
 // A branch of a remote that moved: OLD_SHA empty for a new branch, NEW_SHA

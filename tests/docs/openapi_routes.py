@@ -8,7 +8,9 @@ code = open(f"{src}/src/server/http_server.cc").read()
 routes = set()
 for m in re.finditer(r'\b(?:s|http_->)\s*\.?\s*(?:Get|Post)\(\s*(?:R"\((.*?)\)"|"(.*?)")', code.replace("http_->", "http_->.")):
     raw = m.group(1) or m.group(2)
-    routes.add(re.sub(r"\(\[\^/\]\+\)", "{name}", re.sub(r"\(\\d\+\)", "{id}", raw)))
+    raw = re.sub(r"\(\[\^/\]\+\)", "{name}", raw)
+    raw = re.sub(r"\(\\d\+\)", "{id}", raw, count=1)
+    routes.add(re.sub(r"\(\\d\+\)", "{n}", raw))
 spec = yaml.safe_load(open(f"{src}/schema/http-api.openapi.yaml"))
 paths = set(spec["paths"])
 missing, extra = routes - paths, paths - routes

@@ -25,13 +25,18 @@ workflows:
   - name: hello
     trigger: {integration: github, repository: Codertocat/Hello-World, branch: master, require_status: false}
     tasks: [{type: script, command: 'echo hello from \$BUILD_GIT_SHA'}]
+  - name: release
+    trigger: {integration: github, repository: Codertocat/Hello-World, branch: never, require_status: false}
+    tasks: [{type: build, app: web}]
   - name: long
     trigger: {integration: github, repository: Codertocat/Hello-World, branch: never, require_status: false}
     tasks: [{type: script, command: 'sleep 30'}]
 YML
 printf "It's a Secret to Everybody\n" >"$tmp/secret"
 data=$tmp/data
+export FAKE_CONVOX_CALLS=$tmp/convox-calls
 CONVOX_WORKFLOWS_API_TOKEN=api-t0ken start_runner r.log --workflows-file "$tmp/wf.yml" --data-dir "$data" --poll-interval 60s \
+  --convox-bin "$src/tests/executor/fake-convox" \
   --github-url "file://$tmp/forge" --github-webhook-secret-file "$tmp/secret"
 wait_for "the runner serves" 10 grep -q '"listen": "127.0.0.1:[1-9]' "$data/state.json"
 base=http://$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["listen"])' "$data/state.json")
@@ -91,6 +96,20 @@ wait_for "the long job runs" 10 job_is "$data" "$long" running
 http POST "$base/api/jobs/$long/cancel" "${auth[@]}"
 check "cancel a running job: 202" status_is 202
 wait_for "it ends cancelled" 15 job_is "$data" "$long" cancelled
+# Promote: the release a build made (promote: false), as a new job.
+http POST "$base/api/workflows/release/trigger" "${auth[@]}" --body-file "$tmp/master.json"
+built=$(/usr/bin/python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).read().split("\n", 1)[1])["id"])' "$tmp/out")
+wait_for "the build runs" 10 job_is "$data" "$built" succeeded
+http POST "$base/api/jobs/$built/tasks/0/promote" "${auth[@]}"
+check "promote: 201" status_is 201
+check "promote: one promote task, linked to the build's job" grep -qF "\"parent_job_id\":$built" "$tmp/out"
+promoted=$(/usr/bin/python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).read().split("\n", 1)[1])["id"])' "$tmp/out")
+wait_for "the promotion runs" 10 job_is "$data" "$promoted" succeeded
+release=$(/usr/bin/python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).read().split("\n", 1)[1])["tasks"][0]["release_id"])' \
+  <(http GET "$base/api/jobs/$built"; cat "$tmp/out"))
+check "the build's release was promoted, with the rollout wait" grep -qE "^releases	promote	$release	--app	web	--wait" "$tmp/convox-calls"
+http POST "$base/api/jobs/1/tasks/0/promote" "${auth[@]}"
+check "a script task cannot be promoted: 422" status_is 422
 printf '{"commit": "%s"}' "$(printf 'f%.0s' $(seq 40))" >"$tmp/nocommit.json"
 http POST "$base/api/workflows/hello/trigger" "${auth[@]}" --body-file "$tmp/nocommit.json"
 check "a commit the remote lacks: 422" status_is 422

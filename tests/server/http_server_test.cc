@@ -51,6 +51,10 @@ struct FakeRunner : server::RunnerView {
     actions.push_back("rerun " + std::to_string(job));
     return {201, "", std::nullopt};
   }
+  server::ActionResult promote(std::int64_t job, int task) override {
+    actions.push_back("promote " + std::to_string(job) + " " + std::to_string(task));
+    return {201, "", std::nullopt};
+  }
   int poll_for_push(server::Forge, const server::PushHint& hint) override {
     pushes.push_back(hint);
     return hint.repository == "Codertocat/Hello-World" ? 1 : 0;
@@ -78,7 +82,7 @@ struct Served {
   }
   ~Served() { http->stop(); }
   std::int64_t job(const std::string& workflow) {
-    return store->create_job({workflow, "acme/web", "main", std::string(40, 'a'), "push", {{"t", "script"}}, {}, "r"},
+    return store->create_job({workflow, "acme/web", "main", std::string(40, 'a'), "push", {{"t", "script"}}, {}, "r", std::nullopt},
                              store::now_ms());
   }
 };
@@ -294,8 +298,10 @@ TEST_CASE("actions need the bearer token; without one configured they are disabl
   CHECK(ended->status == 409);
   CHECK(json::parse(ended->body)["error"] == "job has already ended");
   CHECK(post("/api/jobs/3/rerun", "", "t0ken")->status == 201);
+  CHECK(post("/api/jobs/3/tasks/1/promote", "", "t0ken")->status == 201);
+  CHECK(post("/api/jobs/3/tasks/1/promote", "", "")->status == 401);
   CHECK(s.runner.actions ==
-        std::vector<std::string>{"trigger w main ", "trigger nope  abc", "cancel 3", "rerun 3"});
+        std::vector<std::string>{"trigger w main ", "trigger nope  abc", "cancel 3", "rerun 3", "promote 3 1"});
 }
 
 TEST_CASE("metrics: job counts and duration histograms from the store") {

@@ -10,7 +10,7 @@ using namespace cwf::store;
 namespace {
 
 NewJob job(const std::string& workflow) {
-  return {workflow, "acme/web", "main", std::string(40, 'a'), "exec", {{"build web", "build"}, {"test", "script"}}, {}, ""};
+  return {workflow, "acme/web", "main", std::string(40, 'a'), "exec", {{"build web", "build"}, {"test", "script"}}, {}, "", std::nullopt};
 }
 
 }  // namespace

@@ -12,7 +12,7 @@ using store::JobState;
 namespace {
 
 store::NewJob push_job(const std::string& branch, const std::string& sha) {
-  return {"deploy", "acme/web", branch, sha, "push", {{"build", "build"}, {"test", "script"}}, {}, "file:///r.git"};
+  return {"deploy", "acme/web", branch, sha, "push", {{"build", "build"}, {"test", "script"}}, {}, "file:///r.git", std::nullopt};
 }
 
 std::unique_ptr<store::JobStore> open(const test::TempDir& tmp) {
