@@ -3,6 +3,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/api_client.hh"
 #include "cli/commands.hh"
 #include "store/job_store.hh"
 
@@ -42,7 +43,32 @@ int run_logs(const Args& args) {
   app.add_option("--task", task, "only this task (0-based, as in the file)");
   app.add_flag("-f,--follow", follow, "keep printing until the job ends");
   app.add_option("--data-dir", data_dir, "where jobs are kept (default $XDG_STATE_HOME/convox-workflows)");
+  std::string server, token_file;
+  app.add_option("--server", server, "ask a running runner's API instead (http://host:port)");
+  app.add_option("--token-file", token_file, "the API token, if the runner wants one");
   if (int rc = parse_args(app, args); rc >= 0) return rc;
+  if (!server.empty()) {
+    if (task >= 0) {
+      std::cerr << "convox-workflows logs: --task reads the local store; with --server the whole log comes\n";
+      return kExitUsage;
+    }
+    auto client = ApiClient::connect(server, token_file);
+    if (!client) {
+      std::cerr << "convox-workflows logs: " << client.error().message << "\n";
+      return kExitUsage;
+    }
+    auto streamed = (*client)->stream("/api/jobs/" + std::to_string(job_id) + "/log" + (follow ? "?follow=1" : ""),
+                                      [&](const char* data, std::size_t n) {
+                                        std::cout.write(data, static_cast<std::streamsize>(n));
+                                        std::cout.flush();
+                                        return true;
+                                      });
+    if (!streamed || streamed->status != 200) {
+      std::cerr << "convox-workflows logs: " << (streamed ? error_of(*streamed) : streamed.error().message) << "\n";
+      return kExitFailure;
+    }
+    return kExitOk;
+  }
 
   auto dir = data_dir_or_default(data_dir);
   auto opened = store::JobStore::open(dir, true);

@@ -115,5 +115,22 @@ http POST "$base/api/workflows/hello/trigger" "${auth[@]}" --body-file "$tmp/noc
 check "a commit the remote lacks: 422" status_is 422
 http POST "$base/api/workflows/nope/trigger" "${auth[@]}" --body-file "$tmp/master.json"
 check "an unknown workflow: 404" status_is 404
+# The CLI as a client of the API.
+run "jobs --server" 0 "$bin" jobs --server "$base" --workflow hello
+expect "jobs --server lists the runner's jobs" out "hello"
+run "logs --server" 0 "$bin" logs 1 --server "$base"
+expect "logs --server prints the log" out "hello from $sha"
+run "logs --server of no job" 1 "$bin" logs 999 --server "$base"
+expect "says why" err "no such job (HTTP 404)"
+run "trigger without a token" 1 "$bin" trigger hello --branch master --server "$base"
+expect "says why" err "a valid Authorization: Bearer <token> is required (HTTP 401)"
+CONVOX_WORKFLOWS_API_TOKEN=api-t0ken run "trigger --server" 0 "$bin" trigger hello --branch master --server "$base"
+expect "trigger prints the job" out "hello on ${sha:0:12} (master)"
+printf 'api-t0ken\n' >"$tmp/token"
+run "rerun --server" 0 "$bin" rerun 1 --server "$base" --token-file "$tmp/token"
+expect "rerun prints its parent" out ", from job 1"
+run "cancel an ended job" 1 "$bin" cancel 1 --server "$base" --token-file "$tmp/token"
+expect "says why" err "has already ended (succeeded) (HTTP 409)"
+run "trigger needs --server" 2 "$bin" trigger hello --branch master
 stop_runner "http runner"
 summary run_http
