@@ -285,8 +285,33 @@ void HttpServer::routes() {
       log.assign(std::istreambuf_iterator<char>(in), {});
       break;  // one file per job
     }
-    res.set_content(render_job(*job, log, skipped), "text/html; charset=utf-8");
+    res.set_content(render_job(*job, log, skipped, !options_.api_token.empty()), "text/html; charset=utf-8");
   });
+  // The web UI's buttons: the API's actions with the token as a form field, then back to a job's page.
+  auto form_action = [this](std::function<ActionResult(std::int64_t, const httplib::Request&)> action) {
+    return [this, action](const httplib::Request& req, httplib::Response& res) {
+      std::int64_t id = 0;
+      parse_int(req.matches[1], id);
+      ActionResult r;
+      if (options_.api_token.empty()) r = {403, "actions are disabled: the runner has no API token", std::nullopt};
+      else if (!gitlab_token_valid(options_.api_token, req.get_param_value("token")))
+        r = {401, "wrong API token", std::nullopt};
+      else r = action(id, req);
+      if (!r.error.empty()) {
+        res.status = r.status;
+        res.set_content(render_action_error(id, r.status, r.error), "text/html; charset=utf-8");
+        return;
+      }
+      res.set_redirect("/jobs/" + std::to_string(r.job ? r.job->id : id), 303);
+    };
+  };
+  s.Post(R"(/jobs/(\d+)/cancel)", form_action([this](std::int64_t id, const httplib::Request&) { return runner_.cancel(id); }));
+  s.Post(R"(/jobs/(\d+)/rerun)", form_action([this](std::int64_t id, const httplib::Request&) { return runner_.rerun(id); }));
+  s.Post(R"(/jobs/(\d+)/tasks/(\d+)/promote)", form_action([this](std::int64_t id, const httplib::Request& req) {
+           std::int64_t task = 0;
+           if (!parse_int(req.matches[2], task) || task > 10000) return ActionResult{404, "no such task", std::nullopt};
+           return runner_.promote(id, static_cast<int>(task));
+         }));
   action_routes();
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "internal error";

@@ -100,7 +100,25 @@ std::string render_index(const runner::ConfigStatus& status, const config::Confi
   return page("convox-workflows", b, false);
 }
 
-std::string render_job(const store::JobRecord& j, const std::string& log, std::uint64_t truncated) {
+namespace {
+
+// A form posting the API token (a browser cannot send a bearer header without JavaScript).
+std::string action_form(const std::string& action, const std::string& label) {
+  return "<form method=\"post\" action=\"" + action + "\" style=\"display:inline\">"
+         "<input type=\"password\" name=\"token\" placeholder=\"API token\" required> "
+         "<button type=\"submit\">" + label + "</button></form> ";
+}
+
+}  // namespace
+
+std::string render_action_error(std::int64_t job, int status, const std::string& message) {
+  return page("error", "<p class=\"err\">" + html_escape(message) + " (HTTP " + std::to_string(status) +
+                           ")</p><p><a href=\"/jobs/" + std::to_string(job) + "\">back to job " +
+                           std::to_string(job) + "</a></p>\n",
+              false);
+}
+
+std::string render_job(const store::JobRecord& j, const std::string& log, std::uint64_t truncated, bool actions) {
   bool running = !store::is_final(j.state);
   std::string b = "<p><a href=\"/\">&larr; all jobs</a></p>\n<h1>Job " + std::to_string(j.id) + ": " +
                   html_escape(j.workflow) + "</h1>\n<p>" + dot(color_of(j.state), store::to_string(j.state)) +
@@ -118,7 +136,18 @@ std::string render_job(const store::JobRecord& j, const std::string& log, std::u
          "</td><td>" + html_escape(t.type) + "</td><td>" + cli::format_duration_ms(t.started_at, t.finished_at) +
          "</td><td><code>" + html_escape(t.build_id) + "</code></td><td><code>" + html_escape(t.release_id) +
          "</code></td><td>" + html_escape(t.reason) + "</td></tr>\n";
-  b += "</table>\n<h2>Log</h2>\n";
+  b += "</table>\n";
+  if (actions) {
+    std::string base = "/jobs/" + std::to_string(j.id);
+    b += "<p id=\"actions\">";
+    if (running) b += action_form(base + "/cancel", "Cancel");
+    else if (!j.remote.empty()) b += action_form(base + "/rerun", "Rerun");
+    for (const auto& t : j.tasks)
+      if (t.type == "build" && t.state == store::TaskState::succeeded && !t.release_id.empty())
+        b += action_form(base + "/tasks/" + std::to_string(t.index) + "/promote", "Promote " + html_escape(t.release_id));
+    b += "</p>\n";
+  }
+  b += "<h2>Log</h2>\n";
   if (truncated) b += "<p class=\"muted\">" + std::to_string(truncated) + " bytes before this are left out.</p>\n";
   b += "<pre id=\"log\">" + html_escape(log) + "</pre>\n";
   if (running) b += "<p class=\"muted\">Running: this page refreshes every 2 s.</p>\n";

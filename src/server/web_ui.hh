@@ -17,6 +17,9 @@ std::string html_escape(std::string_view text);
 std::string render_index(const runner::ConfigStatus& status, const config::Config& config,
                          const std::vector<store::JobRecord>& jobs, std::optional<std::int64_t> older);
 // LOG: the job's log, or its end when long (TRUNCATED bytes left out before it).
-std::string render_job(const store::JobRecord& job, const std::string& log, std::uint64_t truncated);
+// ACTIONS: show cancel / rerun / promote forms (the runner has an API token).
+std::string render_job(const store::JobRecord& job, const std::string& log, std::uint64_t truncated, bool actions);
+// A page saying an action failed, with a link back to the job.
+std::string render_action_error(std::int64_t job, int status, const std::string& message);
 
 }  // namespace cwf::server

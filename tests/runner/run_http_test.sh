@@ -14,7 +14,11 @@ http() { /usr/bin/python3 "$src/tests/runner/fetch.py" "$@" >"$tmp/out" 2>"$tmp/
 status_is() { [ "$(head -1 "$tmp/out")" = "$1" ]; }
 
 # The payload names Codertocat/Hello-World, branch master; the forge is a directory here.
-mkdir -p "$tmp/forge/Codertocat"
+mkdir -p "$tmp/forge/Codertocat" "$tmp/forge/mike"
+new_remote diaspora
+mv "$tmp/diaspora.git" "$tmp/forge/mike/diaspora.git"
+git -C "$tmp/diaspora" remote set-url origin "$tmp/forge/mike/diaspora.git"
+git -C "$tmp/diaspora" push -q origin main:master
 new_remote hello
 mv "$tmp/hello.git" "$tmp/forge/Codertocat/Hello-World.git"
 git -C "$tmp/hello" remote set-url origin "$tmp/forge/Codertocat/Hello-World.git"
@@ -28,19 +32,24 @@ workflows:
   - name: release
     trigger: {integration: github, repository: Codertocat/Hello-World, branch: never, require_status: false}
     tasks: [{type: build, app: web}]
+  - name: diaspora
+    trigger: {integration: gitlab, repository: mike/diaspora, branch: master, require_status: false}
+    tasks: [{type: script, command: 'echo gitlab push'}]
   - name: long
     trigger: {integration: github, repository: Codertocat/Hello-World, branch: never, require_status: false}
     tasks: [{type: script, command: 'sleep 30'}]
 YML
 printf "It's a Secret to Everybody\n" >"$tmp/secret"
+printf "gl-secret" >"$tmp/gl-secret"
 data=$tmp/data
 export FAKE_CONVOX_CALLS=$tmp/convox-calls
 CONVOX_WORKFLOWS_API_TOKEN=api-t0ken start_runner r.log --workflows-file "$tmp/wf.yml" --data-dir "$data" --poll-interval 60s \
   --convox-bin "$src/tests/executor/fake-convox" \
-  --github-url "file://$tmp/forge" --github-webhook-secret-file "$tmp/secret"
+  --github-url "file://$tmp/forge" --github-webhook-secret-file "$tmp/secret" \
+  --gitlab-url "file://$tmp/forge" --gitlab-webhook-secret-file "$tmp/gl-secret"
 wait_for "the runner serves" 10 grep -q '"listen": "127.0.0.1:[1-9]' "$data/state.json"
 base=http://$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["listen"])' "$data/state.json")
-wait_for "the first listing" 10 in_log r.log "watching a new remote from its current heads"
+wait_for "the first listings" 10 test "$(grep -c "watching a new remote from its current heads" "$tmp/r.log")" -eq 2
 payload=$src/tests/fixtures/webhooks/github-webhooks/push_with-new-branch.payload.json
 
 http GET "$base/healthz" && check "healthz" status_is 200
@@ -66,7 +75,18 @@ http POST "$base/hooks/github" -H "X-GitHub-Event: push" -H "X-GitHub-Delivery: 
 settle 1
 check "a replayed delivery runs nothing again" jobs_are "$data" 1
 
-http GET "$base/api/jobs"
+# GitLab's documented push payload, replayed with its token.
+push diaspora master
+before=$(count_jobs "$data")
+http POST "$base/hooks/gitlab" -H "X-Gitlab-Event: Push Hook" -H "X-Gitlab-Token: nope" -H "Content-Type: application/json" \
+  --body-file "$src/tests/fixtures/webhooks/gitlab-webhooks/push_hook.json"
+check "a wrong GitLab token: 401" status_is 401
+http POST "$base/hooks/gitlab" -H "X-Gitlab-Event: Push Hook" -H "X-Gitlab-Token: gl-secret" -H "Content-Type: application/json" \
+  --body-file "$src/tests/fixtures/webhooks/gitlab-webhooks/push_hook.json"
+check "GitLab's push: 202" status_is 202
+wait_for "GitLab's push runs at once" 5 jobs_are "$data" 1 --workflow diaspora --state succeeded
+
+http GET "$base/api/jobs?workflow=hello"
 check "the API lists the job" grep -qF "\"commit\":\"$sha\"" "$tmp/out"
 http GET "$base/api/jobs/1/log"
 check "the API serves its log" grep -qF "hello from $sha" "$tmp/out"
@@ -83,11 +103,11 @@ check "no token: 401" status_is 401
 http POST "$base/api/workflows/hello/trigger" "${auth[@]}" --body-file "$tmp/master.json"
 check "trigger: 201" status_is 201
 check "trigger: a manual job on the branch head" grep -qF "\"commit\":\"$sha\",\"trigger\":\"manual\"" "$tmp/out"
-wait_for "the manual job runs" 10 jobs_are "$data" 2 --state succeeded
+wait_for "the manual job runs" 10 jobs_are "$data" 2 --workflow hello --state succeeded
 http POST "$base/api/jobs/1/rerun" "${auth[@]}"
 check "rerun: 201" status_is 201
 check "rerun: linked to the old job" grep -qF '"trigger":"rerun","state":"queued","reason":"","parent_job_id":1' "$tmp/out"
-wait_for "the rerun runs" 10 jobs_are "$data" 3 --state succeeded
+wait_for "the rerun runs" 10 jobs_are "$data" 3 --workflow hello --state succeeded
 http POST "$base/api/jobs/1/cancel" "${auth[@]}"
 check "cancel an ended job: 409" status_is 409
 http POST "$base/api/workflows/long/trigger" "${auth[@]}" --body-file "$tmp/master.json"
@@ -132,5 +152,16 @@ expect "rerun prints its parent" out ", from job 1"
 run "cancel an ended job" 1 "$bin" cancel 1 --server "$base" --token-file "$tmp/token"
 expect "says why" err "has already ended (succeeded) (HTTP 409)"
 run "trigger needs --server" 2 "$bin" trigger hello --branch master
+
+# The web UI's buttons post the token as a form field, then show the job.
+printf 'token=api-t0ken' >"$tmp/form"
+printf 'token=wrong' >"$tmp/badform"
+http POST "$base/jobs/1/rerun" -H "Content-Type: application/x-www-form-urlencoded" --body-file "$tmp/badform"
+check "a button with a wrong token: 401" status_is 401
+http POST "$base/jobs/1/rerun" -H "Content-Type: application/x-www-form-urlencoded" --body-file "$tmp/form"
+check "the Rerun button leads to the new job's page" status_is 200
+check "which says whose rerun it is" grep -qF 'rerun of <a href="/jobs/1">job 1</a>' "$tmp/out"
+http GET "$base/jobs/$built"
+check "a build's page has a Promote button" grep -qF "action=\"/jobs/$built/tasks/0/promote\"" "$tmp/out"
 stop_runner "http runner"
 summary run_http

@@ -70,10 +70,18 @@ TEST_CASE("a job's page: tasks, the log escaped, refreshing only while it runs")
   t.build_id = "BABCDEF";
   t.release_id = "RABCDEF";
   j.tasks.push_back(t);
-  std::string html = server::render_job(j, "12:00 <b>bold</b>\n", 0);
+  std::string html = server::render_job(j, "12:00 <b>bold</b>\n", 0, false);
   CHECK_THAT(html, Catch::Contains("<pre id=\"log\">12:00 &lt;b&gt;bold&lt;/b&gt;\n</pre>"));
   CHECK_THAT(html, Catch::Contains("<code>RABCDEF</code>"));
   CHECK_THAT(html, Catch::Contains("http-equiv=\"refresh\""));
   j.state = store::JobState::succeeded;
-  CHECK_THAT(server::render_job(j, "", 10), !Catch::Contains("http-equiv=\"refresh\"") && Catch::Contains("10 bytes"));
+  CHECK_THAT(html, !Catch::Contains("<form"));
+  j.state = store::JobState::succeeded;
+  CHECK_THAT(server::render_job(j, "", 10, false), !Catch::Contains("http-equiv=\"refresh\"") && Catch::Contains("10 bytes"));
+  j.remote = "file:///r.git";
+  j.tasks[0].index = 0;
+  std::string with_actions = server::render_job(j, "", 0, true);
+  CHECK_THAT(with_actions, Catch::Contains("action=\"/jobs/7/rerun\""));
+  CHECK_THAT(with_actions, Catch::Contains("action=\"/jobs/7/tasks/0/promote\""));
+  CHECK_THAT(with_actions, !Catch::Contains("/cancel"));
 }
