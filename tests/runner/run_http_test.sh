@@ -35,6 +35,9 @@ workflows:
   - name: diaspora
     trigger: {integration: gitlab, repository: mike/diaspora, branch: master, require_status: false}
     tasks: [{type: script, command: 'echo gitlab push'}]
+  - name: ticker
+    trigger: {integration: github, repository: Codertocat/Hello-World, branch: never, require_status: false}
+    tasks: [{type: script, command: 'for i in 1 2 3 4 5; do echo "tick \$i"; sleep 0.4; done'}]
   - name: long
     trigger: {integration: github, repository: Codertocat/Hello-World, branch: never, require_status: false}
     tasks: [{type: script, command: 'sleep 30'}]
@@ -152,6 +155,15 @@ expect "rerun prints its parent" out ", from job 1"
 run "cancel an ended job" 1 "$bin" cancel 1 --server "$base" --token-file "$tmp/token"
 expect "says why" err "has already ended (succeeded) (HTTP 409)"
 run "trigger needs --server" 2 "$bin" trigger hello --branch master
+
+# Following a log while the task prints: every line, and the end when the job ends.
+CONVOX_WORKFLOWS_API_TOKEN=api-t0ken run "trigger the ticker" 0 "$bin" trigger ticker --branch master --server "$base"
+ticker=$(awk '{ print $2 }' "$tmp/out")
+run "logs --follow --server while it prints" 0 "$bin" logs "$ticker" --follow --server "$base"
+expect "the first line" out "tick 1"
+expect "the last line" out "tick 5"
+expect "the task's end" out "<== "
+check "the job had ended when the stream did" job_is "$data" "$ticker" succeeded
 
 # The web UI's buttons post the token as a form field, then show the job.
 printf 'token=api-t0ken' >"$tmp/form"
