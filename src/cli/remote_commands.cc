@@ -65,24 +65,23 @@ int run_trigger(const Args& args) {
   return act("trigger", flags, "/api/workflows/" + workflow + "/trigger", body.dump());
 }
 
-int run_cancel(const Args& args) {
-  CLI::App app("Cancel a queued or running job on a running runner.", "convox-workflows cancel");
+// COMMAND JOB --server URL: POST /api/jobs/JOB/COMMAND.
+int job_action(const Args& args, const std::string& command, const std::string& summary) {
+  CLI::App app(summary, "convox-workflows " + command);
   ServerFlags flags;
   std::int64_t job = 0;
   app.add_option("job", job, "the job's id")->required();
   flags.add(app);
   if (int rc = parse_args(app, args); rc >= 0) return rc;
-  return act("cancel", flags, "/api/jobs/" + std::to_string(job) + "/cancel", "");
+  return act(command.c_str(), flags, "/api/jobs/" + std::to_string(job) + "/" + command, "");
+}
+
+int run_cancel(const Args& args) {
+  return job_action(args, "cancel", "Cancel a queued or running job on a running runner.");
 }
 
 int run_rerun(const Args& args) {
-  CLI::App app("Run a job's workflow again on the same commit, as a new job.", "convox-workflows rerun");
-  ServerFlags flags;
-  std::int64_t job = 0;
-  app.add_option("job", job, "the job's id")->required();
-  flags.add(app);
-  if (int rc = parse_args(app, args); rc >= 0) return rc;
-  return act("rerun", flags, "/api/jobs/" + std::to_string(job) + "/rerun", "");
+  return job_action(args, "rerun", "Run a job's workflow again on the same commit, as a new job.");
 }
 
 int run_promote(const Args& args) {

@@ -6,6 +6,7 @@
 
 #include "config/names.hh"
 #include "runner/runner.hh"
+#include "server/api_json.hh"
 #include "util/log.hh"
 
 namespace cwf::runner {
@@ -15,14 +16,7 @@ void Runner::write_state(bool force) {
   nlohmann::ordered_json j;
   j["pid"] = static_cast<long>(::getpid());
   j["listen"] = listening_;
-  j["config"] = {{"source", c.source},
-                 {"ready", c.ready},
-                 {"errors", c.errors},
-                 {"last_applied_revision", c.last_applied_revision},
-                 {"last_attempted_revision", c.last_attempted_revision},
-                 {"last_applied_at", c.last_applied_at},
-                 {"last_attempted_at", c.last_attempted_at},
-                 {"workflows", c.workflows}};
+  j["config"] = server::config_json(c);  // the same shape as GET /api/config
   j["jobs"] = {{"running", scheduler_ ? scheduler_->running() : 0}, {"queued", scheduler_ ? scheduler_->queued() : 0}};
   auto remotes = nlohmann::ordered_json::array();
   if (poller_) {
