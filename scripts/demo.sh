@@ -89,9 +89,11 @@ if [ -n "${CWF_DEMO_STOP:-}" ]; then
   kill -TERM "$runner" && wait "$runner"
   rm -f "$demo/runner.pid"
 else
+  listen=$(sed -n 's/.*"listen": "\([^"]*\)".*/\1/p' "$demo/data/state.json")
   cat <<TXT
 
 The runner is still watching $demo/app.git (pid $runner, log: $demo/runner.log).
+Web UI: http://$listen/   (jobs red and green, each job's tasks and log; API: http://$listen/api/jobs)
 Push another commit and watch it run:
 
   cd $demo/work && echo more >>README && git commit -qam more && git push -q origin main
