@@ -12,12 +12,10 @@ bin=$(realpath "${1:-build/convox-workflows}")
 tmp=$(mktemp -d)
 bg=""
 trap '[ -n "$bg" ] && kill $bg 2>/dev/null && wait $bg; rm -rf "$tmp"' EXIT
-export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com
+. bench/lib.sh
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
 
-git init -q --bare -b main "$tmp/app.git"
-git init -q -b main "$tmp/w" && git -C "$tmp/w" remote add origin "$tmp/app.git"
-git -C "$tmp/w" commit -q --allow-empty -m zero && git -C "$tmp/w" push -q origin main
+bench_remote "$tmp/app.git" main
 cat >"$tmp/wf.yml" <<YML
 version: 1
 workflows:
@@ -42,7 +40,7 @@ PY
 "$bin" run --workflows-file "$tmp/wf.yml" --data-dir "$tmp/data" --listen 127.0.0.1:0 --poll-interval 1s --log-level warn &
 bg=$!
 for _ in $(seq 100); do grep -q '"listen": "127' "$tmp/data/state.json" 2>/dev/null && break; sleep 0.1; done
-listen=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["listen"])' "$tmp/data/state.json")
+listen=$(listen_of "$tmp/data")
 sleep 1.5
 git -C "$tmp/w" commit -q --allow-empty -m one && git -C "$tmp/w" push -q origin main
 for _ in $(seq 50); do "$bin" jobs --data-dir "$tmp/data" --state running | grep -q bench && break; sleep 0.2; done

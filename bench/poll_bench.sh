@@ -13,7 +13,7 @@ bin=$(realpath "${1:-build/convox-workflows}")
 tmp=$(mktemp -d)
 runner=""
 trap '[ -n "$runner" ] && kill "$runner" 2>/dev/null; rm -rf "$tmp"' EXIT
-export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com
+. bench/lib.sh
 
 git init -q --bare -b main "$tmp/r0.git"
 git init -q -b main "$tmp/w" && git -C "$tmp/w" commit -q --allow-empty -m one

@@ -11,11 +11,9 @@ pushes=${2:-20}
 tmp=$(mktemp -d)
 bg=""
 trap '[ -n "$bg" ] && kill $bg 2>/dev/null; rm -rf "$tmp"' EXIT
-export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com
+. bench/lib.sh
 
-git init -q --bare -b main "$tmp/app.git"
-git init -q -b main "$tmp/w" && git -C "$tmp/w" remote add origin "$tmp/app.git"
-git -C "$tmp/w" commit -q --allow-empty -m zero && git -C "$tmp/w" push -q origin main
+bench_remote "$tmp/app.git" main
 cat >"$tmp/wf.yml" <<YML
 version: 1
 workflows:

@@ -12,12 +12,10 @@ pushes=${2:-20}
 tmp=$(mktemp -d)
 bg=""
 trap '[ -n "$bg" ] && kill $bg 2>/dev/null && wait $bg; rm -rf "$tmp"' EXIT
-export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com
+. bench/lib.sh
 
 mkdir -p "$tmp/forge/Codertocat"
-git init -q --bare -b master "$tmp/forge/Codertocat/Hello-World.git"
-git init -q -b master "$tmp/w" && git -C "$tmp/w" remote add origin "$tmp/forge/Codertocat/Hello-World.git"
-git -C "$tmp/w" commit -q --allow-empty -m zero && git -C "$tmp/w" push -q origin master
+bench_remote "$tmp/forge/Codertocat/Hello-World.git" master
 cat >"$tmp/wf.yml" <<YML
 version: 1
 workflows:
