@@ -16,13 +16,7 @@ trap '[ -n "$bg" ] && kill $bg 2>/dev/null && wait $bg; rm -rf "$tmp"' EXIT
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
 
 bench_remote "$tmp/app.git" main
-cat >"$tmp/wf.yml" <<YML
-version: 1
-workflows:
-  - name: bench
-    trigger: {integration: git, repository: "file://$tmp/app.git", branch: main}
-    tasks: [{type: script, command: 'sleep 120'}]
-YML
+bench_workflow "$tmp/wf.yml" "file://$tmp/app.git" main 'sleep 120'
 "$bin" run --once --workflows-file "$tmp/wf.yml" --data-dir "$tmp/data" --listen off --log-level warn
 /usr/bin/python3 - "$tmp/data/jobs.db" <<'PY'
 import sqlite3, sys

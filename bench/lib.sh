@@ -9,5 +9,16 @@ bench_remote() {
   git -C "$tmp/w" commit -q --allow-empty -m zero && git -C "$tmp/w" push -q origin "$2"
 }
 
+# bench_workflow FILE REPOSITORY_URL BRANCH COMMAND: a workflows file with one script task.
+bench_workflow() {
+  cat >"$1" <<YML
+version: 1
+workflows:
+  - name: bench
+    trigger: {integration: git, repository: "$2", branch: $3}
+    tasks: [{type: script, command: '$4'}]
+YML
+}
+
 # listen_of DATA_DIR: the address a runner started with --listen ...:0 serves on.
 listen_of() { /usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["listen"])' "$1/state.json"; }

@@ -14,13 +14,8 @@ trap '[ -n "$bg" ] && kill $bg 2>/dev/null; rm -rf "$tmp"' EXIT
 . bench/lib.sh
 
 bench_remote "$tmp/app.git" main
-cat >"$tmp/wf.yml" <<YML
-version: 1
-workflows:
-  - name: bench
-    trigger: {integration: git, repository: "file://$tmp/app.git", branch: main}
-    tasks: [{type: script, command: 'date +%s%N > $tmp/started.tmp && mv $tmp/started.tmp $tmp/started.\$BUILD_GIT_SHA'}]
-YML
+bench_workflow "$tmp/wf.yml" "file://$tmp/app.git" main \
+  "date +%s%N > $tmp/started.tmp && mv $tmp/started.tmp $tmp/started.\$BUILD_GIT_SHA"
 
 # measure NAME: PUSHES pushes at random phases of the poll; prints the latencies (ms), one a line.
 measure() {

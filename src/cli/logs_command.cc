@@ -91,10 +91,9 @@ int run_logs(const Args& args) {
   bool started = false;
   for (;;) {
     bool final = store::is_final(job->state);
-    std::filesystem::path file;
+    std::filesystem::path file = store::log_file(*job, dir);
     std::optional<std::uint64_t> end;
     for (const auto& t : job->tasks) {
-      if (!t.log_path.empty()) file = dir / t.log_path;
       if (t.index != task || t.log_path.empty()) continue;
       if (!started) offset = static_cast<std::uint64_t>(t.log_offset);
       started = true;

@@ -210,9 +210,7 @@ void HttpServer::routes() {
         auto job = store_.get_job(id);
         if (!job) break;
         bool final = store::is_final(job->state);
-        std::filesystem::path file;
-        for (const auto& t : job->tasks)
-          if (!t.log_path.empty()) file = store_.data_dir() / t.log_path;
+        std::filesystem::path file = store::log_file(*job, store_.data_dir());
         bool wrote = false;
         if (!file.empty()) {
           std::ifstream in(file, std::ios::binary);
@@ -276,14 +274,12 @@ void HttpServer::routes() {
     constexpr std::uint64_t kShown = 1u << 20;
     std::string log;
     std::uint64_t skipped = 0;
-    for (const auto& t : job->tasks) {
-      if (t.log_path.empty()) continue;
-      std::ifstream in(store_.data_dir() / t.log_path, std::ios::binary | std::ios::ate);
+    if (auto file = store::log_file(*job, store_.data_dir()); !file.empty()) {
+      std::ifstream in(file, std::ios::binary | std::ios::ate);
       auto size = static_cast<std::uint64_t>(std::max<std::streamoff>(0, in.tellg()));
       skipped = size > kShown ? size - kShown : 0;
       in.seekg(static_cast<std::streamoff>(skipped));
       log.assign(std::istreambuf_iterator<char>(in), {});
-      break;  // one file per job
     }
     res.set_content(render_job(*job, log, skipped, !options_.api_token.empty()), "text/html; charset=utf-8");
   });

@@ -81,6 +81,12 @@ std::int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+std::filesystem::path log_file(const JobRecord& job, const std::filesystem::path& data_dir) {
+  for (const auto& t : job.tasks)
+    if (!t.log_path.empty()) return data_dir / t.log_path;
+  return {};
+}
+
 std::filesystem::path default_data_dir() {
   if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) return std::filesystem::path(x) / "convox-workflows";
   const char* home = std::getenv("HOME");

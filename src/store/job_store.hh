@@ -160,6 +160,10 @@ class JobStore {
   std::unique_ptr<Impl> impl_;
 };
 
+// JOB's log file under DATA_DIR (one per job; its tasks' byte ranges in
+// order); empty before any task started.
+std::filesystem::path log_file(const JobRecord& job, const std::filesystem::path& data_dir);
+
 // --data-dir's default: $XDG_STATE_HOME/convox-workflows, else
 // ~/.local/state/convox-workflows.
 std::filesystem::path default_data_dir();

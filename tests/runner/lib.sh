@@ -72,6 +72,17 @@ job_field() { "$bin" jobs --data-dir "$1" --limit 100000 | awk -v id="$2" -v c="
 # job_is DATA ID STATE: job ID is in STATE now (for wait_for, which needs a command, not its output).
 job_is() { [ "$(job_field "$1" "$2" 2)" = "$3" ]; }
 
+# runner_url DATA: the base URL of the runner using DATA (started with --listen 127.0.0.1:0).
+runner_url() { echo "http://$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["listen"])' "$1/state.json")"; }
+# reply_field PATH: a field of the JSON body fetch.py left in $tmp/out (after its status line),
+# e.g. reply_field id, reply_field tasks 0 release_id.
+reply_field() {
+  /usr/bin/python3 -c 'import json, sys
+v = json.loads(open(sys.argv[1]).read().split("\n", 1)[1])
+for k in sys.argv[2:]: v = v[int(k) if k.isdigit() else k]
+print(v)' "$tmp/out" "$@"
+}
+
 # settle SECONDS: time for anything wrong (a second job, a re-run) to show up.
 settle() { sleep "$1"; }
 # check NAME CMD...: CMD succeeds now.

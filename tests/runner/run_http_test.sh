@@ -51,7 +51,7 @@ CONVOX_WORKFLOWS_API_TOKEN=api-t0ken start_runner r.log --workflows-file "$tmp/w
   --github-url "file://$tmp/forge" --github-webhook-secret-file "$tmp/secret" \
   --gitlab-url "file://$tmp/forge" --gitlab-webhook-secret-file "$tmp/gl-secret"
 wait_for "the runner serves" 10 grep -q '"listen": "127.0.0.1:[1-9]' "$data/state.json"
-base=http://$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["listen"])' "$data/state.json")
+base=$(runner_url "$data")
 wait_for "the first listings" 10 test "$(grep -c "watching a new remote from its current heads" "$tmp/r.log")" -eq 2
 payload=$src/tests/fixtures/webhooks/github-webhooks/push_with-new-branch.payload.json
 
@@ -114,22 +114,22 @@ wait_for "the rerun runs" 10 jobs_are "$data" 3 --workflow hello --state succeed
 http POST "$base/api/jobs/1/cancel" "${auth[@]}"
 check "cancel an ended job: 409" status_is 409
 http POST "$base/api/workflows/long/trigger" "${auth[@]}" --body-file "$tmp/master.json"
-long=$(/usr/bin/python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).read().split("\n", 1)[1])["id"])' "$tmp/out")
+long=$(reply_field id)
 wait_for "the long job runs" 10 job_is "$data" "$long" running
 http POST "$base/api/jobs/$long/cancel" "${auth[@]}"
 check "cancel a running job: 202" status_is 202
 wait_for "it ends cancelled" 15 job_is "$data" "$long" cancelled
 # Promote: the release a build made (promote: false), as a new job.
 http POST "$base/api/workflows/release/trigger" "${auth[@]}" --body-file "$tmp/master.json"
-built=$(/usr/bin/python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).read().split("\n", 1)[1])["id"])' "$tmp/out")
+built=$(reply_field id)
 wait_for "the build runs" 10 job_is "$data" "$built" succeeded
 http POST "$base/api/jobs/$built/tasks/0/promote" "${auth[@]}"
 check "promote: 201" status_is 201
 check "promote: one promote task, linked to the build's job" grep -qF "\"parent_job_id\":$built" "$tmp/out"
-promoted=$(/usr/bin/python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).read().split("\n", 1)[1])["id"])' "$tmp/out")
+promoted=$(reply_field id)
 wait_for "the promotion runs" 10 job_is "$data" "$promoted" succeeded
-release=$(/usr/bin/python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).read().split("\n", 1)[1])["tasks"][0]["release_id"])' \
-  <(http GET "$base/api/jobs/$built"; cat "$tmp/out"))
+http GET "$base/api/jobs/$built"
+release=$(reply_field tasks 0 release_id)
 check "the build's release was promoted, with the rollout wait" grep -qE "^releases	promote	$release	--app	web	--wait" "$tmp/convox-calls"
 http POST "$base/api/jobs/1/tasks/0/promote" "${auth[@]}"
 check "a script task cannot be promoted: 422" status_is 422

@@ -34,7 +34,7 @@ start_runner r.log --workflows-file "$tmp/wf.yml" --data-dir "$data"
 wait_for "the runner watches" 10 in_log r.log "watching a new remote"
 push app
 wait_for "a job ran" 10 jobs_are "$data" 1 --state succeeded
-base=http://$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["listen"])' "$data/state.json")
+base=$(runner_url "$data")
 
 if dom "$base/"; then ok; else fail "chromium could not load $base/"; sed 's/^/    /' "$tmp/err" | tail -5; fi
 expect "the jobs list renders" out '<table id="jobs">'
