@@ -124,6 +124,21 @@ int run_run(const Args& args) {
       "GITHUB_WEBHOOK_SECRET_FILE");
   env(app.add_option("--gitlab-webhook-secret-file", gitlab_secret_file, "the token GitLab sends with webhooks"),
       "GITLAB_WEBHOOK_SECRET_FILE");
+  std::string status_timeout = "1h", status_grace = "30s", forge_timeout = "10s";
+  env(app.add_option("--github-api-url", o.github_api_url, "GitHub's REST API (default https://api.github.com)"),
+      "GITHUB_API_URL");
+  env(app.add_option("--gitlab-api-url", o.gitlab_api_url, "GitLab's REST API (default https://gitlab.com/api/v4)"),
+      "GITLAB_API_URL");
+  env(app.add_option("--status-timeout", status_timeout,
+                     "a job whose commit status stays pending this long is skipped (default 1h)"),
+      "STATUS_TIMEOUT");
+  env(app.add_option("--status-grace", status_grace,
+                     "a commit with no status at all runs after this long (default 30s)"),
+      "STATUS_GRACE");
+  env(app.add_option("--forge-timeout", forge_timeout, "connect and read timeout of the forges' APIs (default 10s)"),
+      "FORGE_TIMEOUT");
+  env(app.add_option("--public-url", o.public_url, "the runner's address as people reach it; statuses link to jobs"),
+      "PUBLIC_URL");
   env(app.add_flag("--once", o.once, "list every remote once, run the jobs that triggers, exit"), "ONCE");
   if (int rc = parse_args(app, args); rc >= 0) return rc;
 
@@ -140,8 +155,20 @@ int run_run(const Args& args) {
     return kExitUsage;
   }
   if (!duration_flag("--poll-interval", poll, o.poll_interval) || !duration_flag("--shutdown-grace", grace, o.shutdown_grace) ||
-      !duration_flag("--remote-timeout", timeout, o.remote_timeout) || !duration_flag("--grace", kill_grace, o.executor.grace))
+      !duration_flag("--remote-timeout", timeout, o.remote_timeout) || !duration_flag("--grace", kill_grace, o.executor.grace) ||
+      !duration_flag("--status-timeout", status_timeout, o.gate.status_timeout) ||
+      !duration_flag("--status-grace", status_grace, o.gate.status_grace) ||
+      !duration_flag("--forge-timeout", forge_timeout, o.forge_timeout))
     return kExitUsage;
+  for (auto* url : {&o.github_api_url, &o.gitlab_api_url, &o.public_url}) {
+    while (url->size() > 1 && url->back() == '/') url->pop_back();
+    bool web = url->rfind("https://", 0) == 0 || url->rfind("http://", 0) == 0;
+    if ((url != &o.public_url || !url->empty()) && (!web || has_credentials(*url))) {
+      std::cerr << "convox-workflows run: bad URL '" << config::redact_url(*url)
+                << "' for an API or --public-url (https:// or http://, without credentials)\n";
+      return kExitUsage;
+    }
+  }
   for (auto* url : {&o.forges.github_url, &o.forges.gitlab_url}) {
     while (url->size() > 1 && url->back() == '/') url->pop_back();
     if (!forge_url_ok(*url)) {

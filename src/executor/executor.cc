@@ -237,12 +237,20 @@ TaskOutcome JobRun::run_task(int index) {
 Executor::Executor(store::JobStore& store, TaskLauncher& launcher, ExecutorOptions options)
     : store_(store), launcher_(launcher), options_(std::move(options)) {}
 
-std::int64_t Executor::create(const JobSpec& spec) {
-  store::NewJob job{spec.workflow->name, spec.repository, spec.branch, spec.sha, spec.trigger, {}, std::nullopt,
-                    spec.remote, std::nullopt};
+store::NewJob new_job(const JobSpec& spec) {
+  store::NewJob job;
+  job.workflow = spec.workflow->name;
+  job.repository = spec.repository;
+  job.branch = spec.branch;
+  job.commit_sha = spec.sha;
+  job.trigger = spec.trigger;
+  job.remote = spec.remote;
+  job.integration = config::to_string(spec.workflow->trigger.integration);
   for (const auto& t : spec.workflow->tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
-  return store_.create_job(job, store::now_ms());
+  return job;
 }
+
+std::int64_t Executor::create(const JobSpec& spec) { return store_.create_job(new_job(spec), store::now_ms()); }
 
 void Executor::fail_before_start(std::int64_t job_id, const JobSpec& spec, const std::string& reason) {
   std::int64_t now = store::now_ms();

@@ -36,6 +36,9 @@ struct JobSpec {
   std::string remote;  // where the commit came from (the runner's jobs)
 };
 
+// The job SPEC makes: its workflow's tasks pending, its forge recorded.
+store::NewJob new_job(const JobSpec& spec);
+
 class Executor {
  public:
   Executor(store::JobStore& store, TaskLauncher& launcher, ExecutorOptions options);

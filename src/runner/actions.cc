@@ -49,9 +49,7 @@ server::ActionResult Runner::trigger(const std::string& name, const std::string&
   if (!git::has_commit(source, sha))
     return failure(422, "commit " + sha + " is not in " + config::redact_url(url) +
                             " (give the branch it is on, so it can be fetched)");
-  store::NewJob job{wf->name, wf->trigger.repository, branch, sha, "manual", {}, std::nullopt, url, std::nullopt};
-  for (const auto& t : wf->tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
-  return enqueue(std::move(job), 201);
+  return enqueue(executor::new_job({wf, wf->trigger.repository, branch, sha, "manual", url}), 201);
 }
 
 server::ActionResult Runner::cancel(std::int64_t id) {
@@ -59,6 +57,7 @@ server::ActionResult Runner::cancel(std::int64_t id) {
   if (!job) return failure(404, "no job " + std::to_string(id));
   if (store::is_final(job->state))
     return failure(409, "job " + std::to_string(id) + " has already ended (" + store::to_string(job->state) + ")");
+  if (gate_->cancel(id, "cancelled over the API")) return {200, "", store_.get_job(id)};
   auto outcome = scheduler_->cancel(id, "cancelled over the API");
   if (outcome == Scheduler::Cancel::not_here)
     return failure(409, "job " + std::to_string(id) + " is not run by this runner");
@@ -71,8 +70,8 @@ server::ActionResult Runner::rerun(std::int64_t id) {
   if (old->remote.empty()) return failure(409, "job " + std::to_string(id) + " was not run by a runner (exec)");
   const config::Workflow* wf = reconciler_.current()->find(old->workflow);
   if (!wf) return failure(409, "workflow '" + old->workflow + "' is no longer in the workflows file");
-  store::NewJob job{wf->name, old->repository, old->branch, old->commit_sha, "rerun", {}, id, old->remote, std::nullopt};
-  for (const auto& t : wf->tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
+  store::NewJob job = executor::new_job({wf, old->repository, old->branch, old->commit_sha, "rerun", old->remote});
+  job.parent_job_id = id;
   return enqueue(std::move(job), 201);
 }
 
@@ -121,8 +120,10 @@ server::ActionResult Runner::promote(std::int64_t id, int n) {
                             std::to_string(n) + "] is no longer '" + t.name + "'");
   if (defined[static_cast<std::size_t>(n)].promote)
     return failure(409, "task " + std::to_string(n) + " (" + t.name + ") promotes its release itself (promote: true)");
-  store::NewJob job{wf->name, old->repository, old->branch, old->commit_sha, "manual",
-                    {{"promote " + defined[static_cast<std::size_t>(n)].app, "promote"}}, id, old->remote, n};
+  store::NewJob job = executor::new_job({wf, old->repository, old->branch, old->commit_sha, "manual", old->remote});
+  job.tasks = {{"promote " + defined[static_cast<std::size_t>(n)].app, "promote"}};
+  job.parent_job_id = id;
+  job.promote_task = n;
   return enqueue(std::move(job), 201);
 }
 

@@ -114,8 +114,17 @@ std::optional<std::string> Runner::trigger(const std::string& url, const Heads& 
               {{"remote", config::redact_url(url)}, {"branch", c.branch}, {"from", short_sha(c.old_sha)},
                {"to", short_sha(c.new_sha)}, {"jobs", job_ids}});
   }
-  for (std::int64_t id : ids)
-    if (auto job = store_.get_job(id)) scheduler_->submit(*job);
+  for (const auto& c : changes)
+    if (!c.new_sha.empty()) gate_->supersede(url, c.branch, c.new_sha);
+  for (std::int64_t id : ids) {
+    auto job = store_.get_job(id);
+    if (!job) continue;
+    if (job->state == store::JobState::waiting) gate_->hold(*job);
+    else scheduler_->submit(*job);
+  }
+  if (url == config_url_)
+    for (const auto& c : changes)
+      if (c.branch != options_.config_branch) check_branch_config(url, c);
   return std::nullopt;
 }
 
@@ -144,11 +153,18 @@ void Runner::check_config_branch(const std::string& url, const Heads& now) {
     return;  // the next poll tries again
   }
   if (!file->exists) {
-    reject_config(sha, options_.config_path + " does not exist at " + short_sha(sha) + " (" +
-                           options_.config_branch + ")");
+    std::string error = options_.config_path + " does not exist at " + short_sha(sha) + " (" +
+                        options_.config_branch + ")";
+    reject_config(sha, error);
+    report_config(sha, {error});
     return;
   }
   offer_config(sha, options_.config_path, file->content);
+  auto status = reconciler_.status();
+  if (status.last_attempted_revision == sha && sha != last_config_report_) {
+    last_config_report_ = sha;
+    report_config(sha, status.ready ? std::vector<std::string>{} : status.errors);
+  }
 }
 
 void Runner::check_config_file() {
@@ -219,6 +235,10 @@ void Runner::run_job(const store::JobRecord& job, const config::Workflow& wf, co
   for (const auto& t : wf.tasks) tasks.emplace_back(t.name, config::to_string(t.type));
   store_.replace_tasks(job.id, tasks);
   executor::JobSpec spec{&wf, job.repository, job.branch, job.commit_sha, job.trigger, job.remote};
+  store::JobRecord running = job;
+  running.state = store::JobState::running;
+  running.tasks.resize(tasks.size());
+  reporter_->job(running);
   log::info("job started", {{"job", std::to_string(job.id)}, {"workflow", wf.name}, {"branch", job.branch},
                             {"commit", short_sha(job.commit_sha)}});
   auto workspace = options_.data_dir / "workspaces" / std::to_string(job.id);
@@ -230,6 +250,7 @@ void Runner::run_job(const store::JobRecord& job, const config::Workflow& wf, co
   else executor_->run(job.id, spec, workspace, cancel);
   std::filesystem::remove_all(workspace, ec);
   auto done = store_.get_job(job.id);
+  if (done) reporter_->job(*done);
   log::info("job finished", {{"job", std::to_string(job.id)},
                              {"workflow", wf.name},
                              {"state", done ? store::to_string(done->state) : "unknown"},
@@ -268,11 +289,13 @@ int Runner::poll_for_push(server::Forge forge, const server::PushHint& hint) {
 
 int Runner::run(const std::atomic<bool>& stop) {
   git::install_network_timeouts(options_.remote_timeout, &abort_network_);
+  start_forges();
   for (std::int64_t id : store_.interrupt_unfinished(store::now_ms())) {
     log::warn("job interrupted: the runner stopped while it ran; its log is kept, it is not re-run",
               {{"job", std::to_string(id)}});
     std::error_code ec;
     std::filesystem::remove_all(options_.data_dir / "workspaces" / std::to_string(id), ec);
+    report(id);
   }
   std::string source = reconciler_.status().source;
   if (auto saved = store_.applied_config(); saved && saved->source == source) {
@@ -287,11 +310,12 @@ int Runner::run(const std::atomic<bool>& stop) {
       [this](const store::JobRecord& job, const config::Workflow& wf, const executor::CancelToken& cancel) {
         run_job(job, wf, cancel);
       },
-      options_.max_parallel_jobs);
+      options_.max_parallel_jobs, [this](std::int64_t id) { report(id); });
   poller_ = std::make_unique<watcher::Poller>([this](const std::string& url) { return poll_remote(url); },
                                               options_.poll_interval, options_.poll_workers);
   if (config_url_.empty()) check_config_file();
-  for (const auto& job : store_.queued_jobs()) scheduler_->resume(job);
+  for (const auto& job : store_.unstarted_jobs(store::JobState::queued)) scheduler_->resume(job);
+  for (const auto& job : store_.unstarted_jobs(store::JobState::waiting)) gate_->hold(job);
   update_remotes();
   if (options_.serve) {
     http_ = std::make_unique<server::HttpServer>(options_.server, *this, store_);
@@ -299,6 +323,7 @@ int Runner::run(const std::atomic<bool>& stop) {
     if (!port) {
       log::error("cannot serve HTTP", {{"error", port.error().message}});
       poller_->stop();
+      gate_->stop();
       scheduler_->drain(std::chrono::milliseconds(0));
       return 1;
     }
@@ -335,7 +360,9 @@ int Runner::run(const std::atomic<bool>& stop) {
   if (http_) http_->stop();
   abort_network_ = true;
   poller_->stop();
+  gate_->stop();  // waiting jobs stay waiting, for the next start
   scheduler_->drain(options_.shutdown_grace);
+  reporter_->flush(std::chrono::seconds(5));  // the drained jobs' final statuses
   write_state(true);
   log::info("stopped");
   return 0;

@@ -14,8 +14,11 @@
 #include <string>
 
 #include "executor/executor.hh"
+#include "forge/forge.hh"
+#include "runner/gate.hh"
 #include "runner/reconciler.hh"
 #include "runner/scheduler.hh"
+#include "runner/status_reporter.hh"
 #include "runner/triggers.hh"
 #include "server/http_server.hh"
 #include "store/job_store.hh"
@@ -36,6 +39,11 @@ struct RunnerOptions {
   bool serve = true;  // the HTTP server (server.host, server.port)
   server::ServerOptions server;
   watcher::Forges forges;
+  // The forges' REST APIs: the commit-status gate and status reporting.
+  std::string github_api_url = "https://api.github.com", gitlab_api_url = "https://gitlab.com/api/v4";
+  std::string public_url;  // the runner's address as people reach it: statuses link to job pages
+  std::chrono::milliseconds forge_timeout{10000};
+  GateOptions gate;
   executor::ExecutorOptions executor;
 };
 
@@ -55,7 +63,10 @@ class Runner : public server::RunnerView {
   std::string remote_of(const config::Trigger& trigger) const override;
   std::size_t jobs_running() const override { return scheduler_ ? scheduler_->running() : 0; }
   std::size_t jobs_queued() const override { return scheduler_ ? scheduler_->queued() : 0; }
+  std::size_t jobs_waiting() const override { return gate_ ? gate_->waiting() : 0; }
+  std::vector<server::ForgeStats> forge_stats() const override;
   int poll_for_push(server::Forge forge, const server::PushHint& hint) override;
+  int recheck_status(server::Forge forge, const server::StatusHint& hint) override;
   server::ActionResult trigger(const std::string& name, const std::string& branch, const std::string& commit) override;
   server::ActionResult cancel(std::int64_t job) override;
   server::ActionResult rerun(std::int64_t job) override;
@@ -74,6 +85,14 @@ class Runner : public server::RunnerView {
   // one promote task made from its parent's build task.
   WorkflowPtr resolve(const store::JobRecord& job) const;
   void run_job(const store::JobRecord& job, const config::Workflow& workflow, const executor::CancelToken& cancel);
+  // The forge side (forge_side.cc): APIs, the gate and the reporter; a job's
+  // state to its commit; the workflows file's verdict to the config commit.
+  void start_forges();
+  void report(std::int64_t job);
+  void report_config(const std::string& sha, const std::vector<std::string>& errors);
+  // A branch of the config repository other than the config branch moved:
+  // its workflows file is checked and the verdict posted (pull requests).
+  void check_branch_config(const std::string& url, const store::HeadChange& change);
   std::string source_of(const std::string& url) const;  // where a remote's objects are read
   void write_state(bool force);
 
@@ -85,11 +104,15 @@ class Runner : public server::RunnerView {
   std::unique_ptr<executor::Executor> executor_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<watcher::Poller> poller_;
+  std::unique_ptr<forge::ForgeApi> github_, gitlab_;
+  std::unique_ptr<StatusReporter> reporter_;
+  std::unique_ptr<Gate> gate_;
   std::unique_ptr<server::HttpServer> http_;  // last: stopped first
   std::string listening_;
   std::atomic<bool> abort_network_{false};
   std::mutex state_mu_;
   std::string last_state_;
+  std::string last_config_report_;  // the config commit whose verdict was posted
   struct FileStamp {
     std::int64_t mtime_ns = -1, size = -1, inode = -1;
   } file_stamp_;

@@ -7,29 +7,30 @@
 namespace cwf::runner {
 
 Scheduler::Scheduler(store::JobStore& store, std::function<WorkflowPtr(const store::JobRecord&)> resolve, RunJob run,
-                     int max_parallel)
-    : store_(store), resolve_(std::move(resolve)), run_(std::move(run)), max_parallel_(std::max(1, max_parallel)) {}
+                     int max_parallel, std::function<void(std::int64_t)> ended)
+    : store_(store),
+      resolve_(std::move(resolve)),
+      run_(std::move(run)),
+      max_parallel_(std::max(1, max_parallel)),
+      ended_(std::move(ended)) {}
 
 Scheduler::~Scheduler() {
   drain(std::chrono::milliseconds(0));
   join_finished();
 }
 
-void Scheduler::end_unstarted(std::int64_t id, store::JobState state, const std::string& reason) {
+void record_unstarted_end(store::JobStore& store, std::int64_t id, store::JobState state, const std::string& reason) {
   try {
-    store::JobStore::Transaction tx(store_);
-    if (auto job = store_.get_job(id)) {
-      store::TaskOutcome skipped;
-      skipped.state = store::TaskState::skipped;
-      skipped.reason = "the job did not start";
-      for (const auto& t : job->tasks) store_.finish_task(id, t.index, skipped, store::now_ms());
-    }
-    store_.set_job_state(id, state, reason, store::now_ms());
-    tx.commit();
+    store.end_unstarted(id, state, reason, store::now_ms());
   } catch (const store::StoreError& e) {
     log::error("cannot record the end of a job", {{"job", std::to_string(id)}, {"error", e.what()}});
   }
   log::info(std::string("job ") + store::to_string(state), {{"job", std::to_string(id)}, {"reason", reason}});
+}
+
+void Scheduler::end_unstarted(std::int64_t id, store::JobState state, const std::string& reason) {
+  record_unstarted_end(store_, id, state, reason);
+  if (ended_) ended_(id);
 }
 
 void Scheduler::submit(const store::JobRecord& job) { enqueue(job, true); }

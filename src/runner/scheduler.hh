@@ -23,6 +23,9 @@ namespace cwf::runner {
 using ConfigPtr = std::shared_ptr<const config::Config>;
 using WorkflowPtr = std::shared_ptr<const config::Workflow>;
 
+// Records (and logs) that job ID ended in STATE without starting.
+void record_unstarted_end(store::JobStore& store, std::int64_t id, store::JobState state, const std::string& reason);
+
 class Scheduler {
  public:
   // Runs one job to its final state, on the job's thread.
@@ -30,8 +33,9 @@ class Scheduler {
                                     const executor::CancelToken& cancel)>;
 
   // RESOLVE: the workflow a job runs, as it is now; null when it is gone.
+  // ENDED: a job ended without starting (cancelled, skipped).
   Scheduler(store::JobStore& store, std::function<WorkflowPtr(const store::JobRecord&)> resolve, RunJob run,
-            int max_parallel);
+            int max_parallel, std::function<void(std::int64_t)> ended = {});
   ~Scheduler();  // cancels and joins whatever still runs
 
   // A job just created for a push: its workflow's concurrency applies.
@@ -73,6 +77,7 @@ class Scheduler {
   std::function<WorkflowPtr(const store::JobRecord&)> resolve_;
   RunJob run_;
   int max_parallel_;
+  std::function<void(std::int64_t)> ended_;
   mutable std::mutex mu_;
   std::condition_variable changed_;
   std::vector<Queued> queued_;

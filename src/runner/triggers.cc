@@ -1,6 +1,7 @@
 #include "runner/triggers.hh"
 
 #include "config/glob.hh"
+#include "executor/executor.hh"
 
 namespace cwf::runner {
 
@@ -42,8 +43,9 @@ Triggered jobs_for(const config::Config& config, const watcher::Forges& forges, 
           continue;
         }
       }
-      store::NewJob job{w->name, w->trigger.repository, c.branch, c.new_sha, "push", {}, std::nullopt, url, std::nullopt};
-      for (const auto& t : w->tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
+      store::NewJob job = executor::new_job({&*w, w->trigger.repository, c.branch, c.new_sha, "push", url});
+      // The gate holds it until the commit's status allows it (gate.hh).
+      if (w->trigger.require_status) job.state = store::JobState::waiting;
       out.jobs.push_back(std::move(job));
     }
   }

@@ -125,6 +125,15 @@ void HttpServer::webhook(Forge forge, const std::string& delivery, const std::st
                                      forge_name(forge) + "-webhook-secret-file)");
   if (!authentic) return done(401, "unauthorized", "bad or missing signature");
   if (forge == Forge::github && event == "ping") return done(200, "ping", "pong");
+  if (is_status_event(forge, event)) {
+    auto hint = parse_status_event(forge, event, body);
+    if (!hint) return done(400, "malformed", hint.error().message);
+    int waiting = runner_.recheck_status(forge, *hint);
+    if (waiting == 0)
+      return done(202, "ignored", "no job waits on " + hint->repository + "@" + hint->sha.substr(0, 12));
+    return done(202, "rechecked", "reading the status of " + hint->sha.substr(0, 12) + " again for " +
+                                      std::to_string(waiting) + " waiting job(s)");
+  }
   bool push = forge == Forge::github ? event == "push" : event == "Push Hook";
   if (!push) return done(202, "ignored", "event '" + event + "' ignored");
   auto hint = parse_push(forge, body);
@@ -377,6 +386,26 @@ void HttpServer::action_routes() {
   });
 }
 
+void HttpServer::forge_metrics(std::string& out) const {
+  auto forges = runner_.forge_stats();
+  out += "# HELP convox_workflows_forge_up 1 when the forge's API answered its last request without a server error.\n"
+         "# TYPE convox_workflows_forge_up gauge\n";
+  for (const auto& f : forges)
+    out += "convox_workflows_forge_up{forge=\"" + f.forge + "\"} " + (f.up ? "1" : "0") + "\n";
+  out += "# HELP convox_workflows_forge_requests_total Requests to the forge's API, by forge and reply class.\n"
+         "# TYPE convox_workflows_forge_requests_total counter\n";
+  for (const auto& f : forges)
+    for (const auto& [cls, n] : f.replies)
+      out += "convox_workflows_forge_requests_total{forge=\"" + f.forge + "\",reply=\"" + cls + "\"} " +
+             std::to_string(n) + "\n";
+  out += "# HELP convox_workflows_status_posts_total Commit statuses posted, re-posted after a failure, or given up.\n"
+         "# TYPE convox_workflows_status_posts_total counter\n";
+  for (const auto& f : forges)
+    for (auto [outcome, n] : {std::pair{"posted", f.posted}, {"retried", f.retried}, {"dropped", f.dropped}})
+      out += "convox_workflows_status_posts_total{forge=\"" + f.forge + "\",outcome=\"" + outcome + "\"} " +
+             std::to_string(n) + "\n";
+}
+
 std::string HttpServer::metrics() const {
   std::string out;
   auto c = runner_.config_status();
@@ -385,6 +414,10 @@ std::string HttpServer::metrics() const {
          std::string(c.ready ? "1" : "0") + "\n";
   out += "# HELP convox_workflows_jobs_queued Jobs waiting to start.\n# TYPE convox_workflows_jobs_queued gauge\n"
          "convox_workflows_jobs_queued " + std::to_string(runner_.jobs_queued()) + "\n";
+  out += "# HELP convox_workflows_jobs_waiting Jobs the commit-status gate holds.\n"
+         "# TYPE convox_workflows_jobs_waiting gauge\nconvox_workflows_jobs_waiting " +
+         std::to_string(runner_.jobs_waiting()) + "\n";
+  forge_metrics(out);
   out += "# HELP convox_workflows_jobs_running Jobs running.\n# TYPE convox_workflows_jobs_running gauge\n"
          "convox_workflows_jobs_running " + std::to_string(runner_.jobs_running()) + "\n";
   auto jobs = store_.job_durations();

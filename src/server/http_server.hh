@@ -46,6 +46,7 @@ class HttpServer {
   void webhook(Forge forge, const std::string& delivery, const std::string& event, bool authentic,
                const std::string& body, int& status, std::string& reply);
   std::string metrics() const;
+  void forge_metrics(std::string& out) const;
   void count_delivery(Forge forge, const std::string& outcome);
 
   ServerOptions options_;

@@ -3,6 +3,8 @@
 // What the HTTP server reads from (and asks of) the runner it serves.
 
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +24,14 @@ struct ActionResult {
   std::optional<store::JobRecord> job;
 };
 
+// A forge's API as the runner used it, for /metrics.
+struct ForgeStats {
+  std::string forge;                               // github, gitlab
+  std::map<std::string, std::uint64_t> replies;    // by class: 2xx, 4xx, 5xx, 429, none, limited
+  bool up = true;                                  // the last request got an answer that was not 5xx
+  std::uint64_t posted = 0, retried = 0, dropped = 0;  // commit statuses
+};
+
 class RunnerView {
  public:
   virtual ~RunnerView() = default;
@@ -31,8 +41,13 @@ class RunnerView {
   virtual std::string remote_of(const config::Trigger& trigger) const = 0;
   virtual std::size_t jobs_running() const = 0;
   virtual std::size_t jobs_queued() const = 0;
+  virtual std::size_t jobs_waiting() const = 0;  // held by the commit-status gate
+  virtual std::vector<ForgeStats> forge_stats() const = 0;
   // Lists now every watched remote the push names; returns how many.
   virtual int poll_for_push(Forge forge, const PushHint& hint) = 0;
+  // Reads now the statuses of the commit a status webhook names; returns how
+  // many waiting jobs that concerns.
+  virtual int recheck_status(Forge forge, const StatusHint& hint) = 0;
   // A job of workflow NAME on BRANCH's head, or on COMMIT (as BRANCH, if given).
   virtual ActionResult trigger(const std::string& name, const std::string& branch, const std::string& commit) = 0;
   virtual ActionResult cancel(std::int64_t job) = 0;

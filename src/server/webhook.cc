@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 namespace cwf::server {
@@ -53,6 +55,41 @@ Result<PushHint> parse_push(Forge forge, std::string_view body) {
   if (j.contains("ref") && j["ref"].is_string()) hint.ref = j["ref"].get<std::string>();
   if (j.contains("after") && j["after"].is_string()) hint.after = j["after"].get<std::string>();
   return hint;
+}
+
+bool is_status_event(Forge forge, std::string_view event) {
+  return forge == Forge::github ? event == "status" || event == "check_run" : event == "Pipeline Hook";
+}
+
+Result<StatusHint> parse_status_event(Forge forge, std::string_view event, std::string_view body) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return make_error("the body is not a JSON object");
+  // Where each event keeps the repository's name and the commit.
+  using Path = std::vector<const char*>;
+  Path repo_path = forge == Forge::gitlab ? Path{"project", "path_with_namespace"} : Path{"repository", "full_name"};
+  Path sha_path = forge == Forge::gitlab ? Path{"object_attributes", "sha"}
+                  : event == "check_run" ? Path{"check_run", "head_sha"}
+                                         : Path{"sha"};
+  auto find = [&](const Path& path) -> std::optional<std::string> {
+    const nlohmann::json* at = &j;
+    for (const char* k : path) {
+      if (!at->is_object() || !at->contains(k)) return std::nullopt;
+      at = &(*at)[k];
+    }
+    if (!at->is_string()) return std::nullopt;
+    return at->get<std::string>();
+  };
+  auto dotted = [](const Path& path) {
+    std::string out;
+    for (const char* k : path) out += (out.empty() ? "" : ".") + std::string(k);
+    return out;
+  };
+  auto repo = find(repo_path);
+  auto sha = find(sha_path);
+  if (!repo) return make_error("no " + dotted(repo_path) + " in the payload");
+  if (!sha || sha->size() != 40 || sha->find_first_not_of("0123456789abcdef") != std::string::npos)
+    return make_error("no commit SHA at " + dotted(sha_path) + " in the payload");
+  return StatusHint{*repo, *sha};
 }
 
 }  // namespace cwf::server

@@ -31,4 +31,13 @@ enum class Forge { github, gitlab };
 // payload without one.
 Result<PushHint> parse_push(Forge forge, std::string_view body);
 
+// A commit whose statuses changed: GitHub's `status` and `check_run` events,
+// GitLab's `Pipeline Hook`. Only a hint to read the statuses again from the
+// API: what the payload says of the state is never believed.
+struct StatusHint {
+  std::string repository, sha;
+};
+bool is_status_event(Forge forge, std::string_view event);
+Result<StatusHint> parse_status_event(Forge forge, std::string_view event, std::string_view body);
+
 }  // namespace cwf::server

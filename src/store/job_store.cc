@@ -45,7 +45,7 @@ TaskRecord read_task(SQLite::Statement& t) {
 
 const char* const kJobColumns =
     "id, workflow, repository, branch, commit_sha, trigger, state, reason, parent_job_id, created_at, started_at, "
-    "finished_at, remote, promote_task";
+    "finished_at, remote, promote_task, integration";
 
 JobRecord read_job(SQLite::Statement& q) {
   JobRecord j;
@@ -63,6 +63,7 @@ JobRecord read_job(SQLite::Statement& q) {
   j.finished_at = optional_int64(q.getColumn(11));
   j.remote = q.getColumn(12).getString();
   j.promote_task = optional_int(q.getColumn(13));
+  j.integration = q.getColumn(14).getString();
   return j;
 }
 
@@ -136,6 +137,8 @@ std::int64_t JobStore::create_job(const NewJob& job, std::int64_t now) {
     q.bind(7, static_cast<int64_t>(now));
     q.bind(8, job.remote);
     bind_optional(q, 9, job.promote_task);
+    q.bind(10, job.integration);
+    q.bind(11, to_string(job.state));
     q.exec();
     std::int64_t id = impl_->db.getLastInsertRowid();
     auto& t = *impl_->insert_task;

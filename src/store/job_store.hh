@@ -49,6 +49,7 @@ struct JobRecord {
   std::optional<std::int64_t> started_at, finished_at;
   std::string remote;  // the URL the commit was fetched from (pushed jobs)
   std::optional<int> promote_task;  // a promote job: the parent's build task it promotes
+  std::string integration;          // github, gitlab or git: where its commit status goes
   std::vector<TaskRecord> tasks;  // filled by get_job
 };
 
@@ -58,6 +59,8 @@ struct NewJob {
   std::optional<std::int64_t> parent_job_id;
   std::string remote;
   std::optional<int> promote_task;
+  std::string integration;
+  JobState state = JobState::queued;  // or waiting: held by the commit-status gate
 };
 
 // A branch of a remote that moved: OLD_SHA empty for a new branch, NEW_SHA
@@ -141,11 +144,13 @@ class JobStore {
   std::optional<std::map<std::string, std::string>> heads(const std::string& remote) const;
   // Records CHANGES to REMOTE's heads (and REMOTE itself, the first time).
   void record_heads(const std::string& remote, const std::vector<HeadChange>& changes, std::int64_t now);
-  // Ends the jobs a previous runner left running or waiting: `interrupted`,
-  // logs kept, never re-run. Returns their ids. Jobs of `exec` are left alone.
+  // Ends the jobs a previous runner left running: `interrupted`, logs kept,
+  // never re-run. Returns their ids. Jobs of `exec` are left alone.
   std::vector<std::int64_t> interrupt_unfinished(std::int64_t now);
-  // Jobs waiting to start, oldest first.
-  std::vector<JobRecord> queued_jobs() const;
+  // Jobs not started yet in STATE (queued, or waiting on the gate), oldest first.
+  std::vector<JobRecord> unstarted_jobs(JobState state) const;
+  // A job that never started ends in STATE: its tasks skipped, in one commit.
+  void end_unstarted(std::int64_t id, JobState state, const std::string& reason, std::int64_t now);
   // A queued job's tasks, when its workflow changed before it started.
   void replace_tasks(std::int64_t job, const std::vector<std::pair<std::string, std::string>>& tasks);
   void save_applied_config(const AppliedConfig& config);

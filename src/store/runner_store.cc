@@ -56,7 +56,7 @@ std::vector<std::int64_t> JobStore::interrupt_unfinished(std::int64_t now) {
     std::vector<std::int64_t> ids;
     // `exec` runs jobs in its own process, which may still be alive.
     SQLite::Statement q(impl_->db,
-                        "SELECT id FROM jobs WHERE state IN ('running', 'waiting') AND trigger != 'exec' ORDER BY id");
+                        "SELECT id FROM jobs WHERE state = 'running' AND trigger != 'exec' ORDER BY id");
     while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
     const char* why = "the runner stopped while it ran (crash or kill); not re-run";
     SQLite::Statement tasks(impl_->db,
@@ -79,14 +79,31 @@ std::vector<std::int64_t> JobStore::interrupt_unfinished(std::int64_t now) {
   });
 }
 
-std::vector<JobRecord> JobStore::queued_jobs() const {
+std::vector<JobRecord> JobStore::unstarted_jobs(JobState state) const {
   Lock lock(impl_->mu);
-  return guarded("list queued jobs", [&] {
-    SQLite::Statement q(impl_->db, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE state = 'queued' ORDER BY id");
+  return guarded("list unstarted jobs", [&] {
+    SQLite::Statement q(impl_->db, std::string("SELECT ") + kJobColumns +
+                                       " FROM jobs WHERE state = ? AND trigger != 'exec' ORDER BY id");
+    q.bind(1, to_string(state));
     std::vector<JobRecord> out;
     while (q.executeStep()) out.push_back(read_job(q));
     return out;
   });
+}
+
+void JobStore::end_unstarted(std::int64_t id, JobState state, const std::string& reason, std::int64_t now) {
+  Lock lock(impl_->mu);
+  Transaction tx(*this);
+  guarded("end an unstarted job", [&] {
+    SQLite::Statement tasks(impl_->db,
+                            "UPDATE tasks SET state = 'skipped', reason = 'the job did not start', finished_at = ?2 "
+                            "WHERE job_id = ?1 AND state = 'pending'");
+    tasks.bind(1, static_cast<int64_t>(id));
+    tasks.bind(2, static_cast<int64_t>(now));
+    tasks.exec();
+  });
+  set_job_state(id, state, reason, now);
+  tx.commit();
 }
 
 void JobStore::replace_tasks(std::int64_t job, const std::vector<std::pair<std::string, std::string>>& tasks) {

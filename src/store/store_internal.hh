@@ -67,7 +67,7 @@ struct JobStore::Impl {
   void prepare() {
     insert_job.emplace(db,
                        "INSERT INTO jobs (workflow, repository, branch, commit_sha, trigger, state, parent_job_id, "
-                       "created_at, remote, promote_task) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)");
+                       "created_at, remote, promote_task, integration) VALUES (?1, ?2, ?3, ?4, ?5, ?11, ?6, ?7, ?8, ?9, ?10)");
     insert_task.emplace(db, "INSERT INTO tasks (job_id, idx, name, type, state) VALUES (?, ?, ?, ?, 'pending')");
     set_state.emplace(db,
                       "UPDATE jobs SET state = ?2, reason = ?3, "

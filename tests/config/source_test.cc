@@ -52,7 +52,7 @@ TEST_CASE("a file over the size limit is refused before parsing") {
   CHECK(r.diags.items()[0].message == "file is too large (50.0 MiB); the limit is 4.0 MiB");
 }
 
-TEST_CASE("tab indentation is found; tabs in values are not") {
+TEST_CASE("tab indentation is found - tabs in values are not") {
   CHECK(find_tab_indentation("a:\n  b: 1\n\tc: 2\n", 100).line == 3);
   CHECK(find_tab_indentation("a:\n  b: \"x\ty\"\n", 100).line == 0);
   CHECK(find_tab_indentation("a:\n  \t# comment\n", 100).line == 0);

@@ -26,7 +26,7 @@ TEST_CASE("positions are 1-based and duplicate keys are kept") {
   CHECK(root.val(2).value == "2");
 }
 
-TEST_CASE("scalars resolve by the YAML 1.2 core schema; quotes make strings") {
+TEST_CASE("scalars resolve by the YAML 1.2 core schema - quotes make strings") {
   Diagnostics d;
   auto doc = parse("[1, 0x1F, 1.5, .inf, true, False, ~, null, yes, '1', \"true\", !!str 7, main, 1.10.2]", d);
   REQUIRE_FALSE(d.has_errors());

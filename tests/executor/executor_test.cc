@@ -68,7 +68,7 @@ TEST_CASE("a failed build halts the job with the CLI's error") {
   CHECK(job.tasks[0].exit_code == 1);
 }
 
-TEST_CASE("a promote task promotes the release of the nearest earlier build; run uses it too") {
+TEST_CASE("a promote task promotes the release of the nearest earlier build - run uses it too") {
   Harness h;
   h.load(R"y(  - name: deploy
     trigger: {integration: github, repository: acme/web, branch: main}
@@ -88,7 +88,7 @@ TEST_CASE("a promote task promotes the release of the nearest earlier build; run
   CHECK(h.log(job, 3).find("release=" + release + " build=" + job.tasks[0].build_id + " app=none") != std::string::npos);
 }
 
-TEST_CASE("halt on failure; continue_on_error records an allowed failure and goes on") {
+TEST_CASE("halt on failure - continue_on_error records an allowed failure and goes on") {
   Harness h;
   h.load(script_workflow(R"y(      - {type: script, name: lint, command: "exit 4", continue_on_error: true}
       - {type: script, name: test, command: "echo testing; exit 2"}
@@ -236,7 +236,7 @@ TEST_CASE("NUL bytes and invalid UTF-8 in output become U+FFFD") {
   CHECK(h.log(job, 0).find(" a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD" "c\n") != std::string::npos);
 }
 
-TEST_CASE("a task printing 200 MB: the log stops at the cap and says so; the task completes") {
+TEST_CASE("a task printing 200 MB: the log stops at the cap and says so - the task completes") {
   Harness h;
   h.load(script_workflow(R"y(      - {type: script, command: "yes 0123456789012345678901234567890123456789 | head -c 200000000; echo done >&2"}
       - {type: script, command: "echo after"}

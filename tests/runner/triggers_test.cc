@@ -42,7 +42,7 @@ auto no_files = [](const HeadChange&) { return std::optional<std::vector<std::st
 
 }  // namespace
 
-TEST_CASE("head changes: new, moved and deleted branches; unchanged ones are not changes") {
+TEST_CASE("head changes: new, moved and deleted branches - unchanged ones are not changes") {
   Heads known{{"main", "a1"}, {"dev", "b1"}, {"old", "c1"}};
   Heads now{{"main", "a2"}, {"dev", "b1"}, {"new", "d1"}};
   auto c = runner::head_changes(known, now);
@@ -69,7 +69,7 @@ TEST_CASE("a push makes one job per matching workflow of that remote") {
   CHECK(names(other) == std::vector<std::string>{"elsewhere@main"});
 }
 
-TEST_CASE("globs match new branches; deleted branches never trigger") {
+TEST_CASE("globs match new branches - deleted branches never trigger") {
   auto config = load(kWorkflows);
   auto t = runner::jobs_for(config, {}, "file:///r.git",
                             {{"release/1.0", "", "r1"}, {"release/0.9", "r0", ""}, {"feature/x", "", "f1"}}, no_files);

@@ -34,6 +34,20 @@ struct FakeRunner : server::RunnerView {
   std::string remote_of(const config::Trigger& t) const override { return "file:///srv/" + t.repository + ".git"; }
   std::size_t jobs_running() const override { return 1; }
   std::size_t jobs_queued() const override { return 2; }
+  std::size_t jobs_waiting() const override { return 3; }
+  std::vector<server::ForgeStats> forge_stats() const override {
+    server::ForgeStats f;
+    f.forge = "github";
+    f.replies = {{"2xx", 5}, {"5xx", 2}};
+    f.up = false;
+    f.posted = 4;
+    return {f};
+  }
+  std::vector<server::StatusHint> rechecks;
+  int recheck_status(server::Forge, const server::StatusHint& hint) override {
+    rechecks.push_back(hint);
+    return hint.repository == "Codertocat/Hello-World" || hint.repository == "gitlab-org/gitlab-test" ? 1 : 0;
+  }
   std::vector<std::string> actions;
   server::ActionResult trigger(const std::string& name, const std::string& branch, const std::string& commit) override {
     actions.push_back("trigger " + name + " " + branch + " " + commit);
@@ -82,8 +96,15 @@ struct Served {
   }
   ~Served() { http->stop(); }
   std::int64_t job(const std::string& workflow) {
-    return store->create_job({workflow, "acme/web", "main", std::string(40, 'a'), "push", {{"t", "script"}}, {}, "r", std::nullopt},
-                             store::now_ms());
+    store::NewJob j;
+    j.workflow = workflow;
+    j.repository = "acme/web";
+    j.branch = "main";
+    j.commit_sha = std::string(40, 'a');
+    j.trigger = "push";
+    j.tasks = {{"t", "script"}};
+    j.remote = "r";
+    return store->create_job(j, store::now_ms());
   }
 };
 
@@ -122,7 +143,7 @@ TEST_CASE("health, readiness and the config") {
   CHECK(c["last_applied_revision"] == "abc");
 }
 
-TEST_CASE("jobs: newest first, filtered, paged by cursor; bad parameters are 400") {
+TEST_CASE("jobs: newest first, filtered, paged by cursor - bad parameters are 400") {
   Served s;
   for (int i = 0; i < 5; ++i) s.job(i % 2 ? "odd" : "even");
   auto all = body_of(s.client->Get("/api/jobs?limit=2"));
@@ -248,7 +269,7 @@ TEST_CASE("GitHub's form-encoded deliveries carry the JSON in `payload`") {
   CHECK(s.runner.pushes[0].repository == "Codertocat/Hello-World");
 }
 
-TEST_CASE("GitLab webhooks: the token, the push hook; no secret configured: refused") {
+TEST_CASE("GitLab webhooks: the token, the push hook - no secret configured: refused") {
   server::ServerOptions o;
   o.gitlab_secret = "gl-token";
   Served s(o);
@@ -267,7 +288,7 @@ TEST_CASE("GitLab webhooks: the token, the push hook; no secret configured: refu
   CHECK(github(s, "push", "{}", "sha256=x")->status == 403);  // GitHub's secret is not configured
 }
 
-TEST_CASE("actions need the bearer token; without one configured they are disabled") {
+TEST_CASE("actions need the bearer token - without one configured they are disabled") {
   Served off;
   auto r = off.client->Post("/api/workflows/w/trigger", "{\"branch\": \"main\"}", "application/json");
   REQUIRE(r);
@@ -318,4 +339,52 @@ TEST_CASE("metrics: job counts and duration histograms from the store") {
       "convox_workflows_job_duration_seconds_bucket{workflow=\"deploy\",state=\"failed\",le=\"5\"} 1"));
   CHECK_THAT(m->body, Catch::Contains("convox_workflows_job_duration_seconds_sum{workflow=\"deploy\",state=\"failed\"} 3.000"));
   CHECK_THAT(m->body, Catch::Contains("convox_workflows_config_ready 0"));
+}
+
+TEST_CASE("status webhooks: GitHub's status and check_run, GitLab's pipeline - each rechecks the commit") {
+  server::ServerOptions o;
+  o.github_secret = kSecret;
+  o.gitlab_secret = "gl-token";
+  Served s(o);
+  auto signed_github = [&](const std::string& event, const std::string& body) {
+    return github(s, event, body, "sha256=" + server::hmac_sha256_hex(kSecret, body));
+  };
+  auto status = signed_github("status", fixture("github-webhooks/status_payload.json"));
+  REQUIRE(status);
+  CHECK(status->status == 202);
+  CHECK_THAT(status->body, Catch::Contains("again for 1 waiting job"));
+  auto check = signed_github("check_run", fixture("github-webhooks/check_run_completed.payload.json"));
+  REQUIRE(check);
+  CHECK(check->status == 202);
+  auto pipeline = s.client->Post("/hooks/gitlab", {{"X-Gitlab-Token", "gl-token"}, {"X-Gitlab-Event", "Pipeline Hook"}},
+                                 fixture("gitlab-webhooks/pipeline_hook.json"), "application/json");
+  REQUIRE(pipeline);
+  CHECK(pipeline->status == 202);
+  REQUIRE(s.runner.rechecks.size() == 3);
+  CHECK(s.runner.rechecks[0].repository == "Codertocat/Hello-World");
+  CHECK(s.runner.rechecks[0].sha == "6113728f27ae82c7b1a177c8d03f9e96e0adf246");
+  CHECK(s.runner.rechecks[1].sha == "ec26c3e57ca3a959ca5aad62de7213c562f8c821");
+  CHECK(s.runner.rechecks[2].repository == "gitlab-org/gitlab-test");
+  CHECK(s.runner.rechecks[2].sha == "bcbb5ec396a2c0f828686f14fac9b80b780504f2");
+
+  // Unsigned: refused before anything is read; no commit SHA: malformed.
+  CHECK(github(s, "status", fixture("github-webhooks/status_payload.json"), "")->status == 401);
+  auto bad = signed_github("status", R"({"sha": "nope", "repository": {"full_name": "a/b"}})");
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  CHECK_THAT(bad->body, Catch::Contains("no commit SHA at sha"));
+  auto unknown = signed_github("status", R"({"sha": "6113728f27ae82c7b1a177c8d03f9e96e0adf246", "repository": {"full_name": "a/b"}})");
+  REQUIRE(unknown);
+  CHECK(unknown->status == 202);
+  CHECK_THAT(unknown->body, Catch::Contains("no job waits on a/b@6113728f27ae"));
+  CHECK(s.runner.rechecks.size() == 4);
+
+  auto m = s.client->Get("/metrics");
+  REQUIRE(m);
+  CHECK_THAT(m->body, Catch::Contains("convox_workflows_webhook_deliveries_total{forge=\"github\",outcome=\"rechecked\"} 2"));
+  CHECK_THAT(m->body, Catch::Contains("convox_workflows_webhook_deliveries_total{forge=\"gitlab\",outcome=\"rechecked\"} 1"));
+  CHECK_THAT(m->body, Catch::Contains("convox_workflows_jobs_waiting 3"));
+  CHECK_THAT(m->body, Catch::Contains("convox_workflows_forge_up{forge=\"github\"} 0"));
+  CHECK_THAT(m->body, Catch::Contains("convox_workflows_forge_requests_total{forge=\"github\",reply=\"5xx\"} 2"));
+  CHECK_THAT(m->body, Catch::Contains("convox_workflows_status_posts_total{forge=\"github\",outcome=\"posted\"} 4"));
 }

@@ -10,7 +10,14 @@ using namespace cwf::store;
 namespace {
 
 NewJob job(const std::string& workflow) {
-  return {workflow, "acme/web", "main", std::string(40, 'a'), "exec", {{"build web", "build"}, {"test", "script"}}, {}, "", std::nullopt};
+  NewJob j;
+  j.workflow = workflow;
+  j.repository = "acme/web";
+  j.branch = "main";
+  j.commit_sha = std::string(40, 'a');
+  j.trigger = "exec";
+  j.tasks = {{"build web", "build"}, {"test", "script"}};
+  return j;
 }
 
 }  // namespace

@@ -12,7 +12,16 @@ using store::JobState;
 namespace {
 
 store::NewJob push_job(const std::string& branch, const std::string& sha) {
-  return {"deploy", "acme/web", branch, sha, "push", {{"build", "build"}, {"test", "script"}}, {}, "file:///r.git", std::nullopt};
+  store::NewJob j;
+  j.workflow = "deploy";
+  j.repository = "acme/web";
+  j.branch = branch;
+  j.commit_sha = sha;
+  j.trigger = "push";
+  j.tasks = {{"build", "build"}, {"test", "script"}};
+  j.remote = "file:///r.git";
+  j.integration = "github";
+  return j;
 }
 
 std::unique_ptr<store::JobStore> open(const test::TempDir& tmp) {
@@ -23,7 +32,7 @@ std::unique_ptr<store::JobStore> open(const test::TempDir& tmp) {
 
 }  // namespace
 
-TEST_CASE("a remote never listed has no heads; a listed one keeps what it saw") {
+TEST_CASE("a remote never listed has no heads - a listed one keeps what it saw") {
   test::TempDir tmp;
   auto s = open(tmp);
   CHECK_FALSE(s->heads("file:///r.git"));
@@ -46,7 +55,7 @@ TEST_CASE("jobs and the heads that made them land together, or not at all") {
     s->record_heads("r", {{"main", "a1", "a2"}}, 2);
     // no commit: a crash here
   }
-  CHECK(s->queued_jobs().empty());
+  CHECK(s->unstarted_jobs(JobState::queued).empty());
   CHECK(s->heads("r")->at("main") == "a1");
   {
     store::JobStore::Transaction tx(*s);
@@ -55,9 +64,10 @@ TEST_CASE("jobs and the heads that made them land together, or not at all") {
     tx.commit();
   }
   auto reopened = (s.reset(), open(tmp));
-  auto queued = reopened->queued_jobs();
+  auto queued = reopened->unstarted_jobs(JobState::queued);
   REQUIRE(queued.size() == 1);
   CHECK(queued[0].remote == "file:///r.git");
+  CHECK(queued[0].integration == "github");
   CHECK(reopened->heads("r")->at("main") == "a2");
 }
 
@@ -67,6 +77,9 @@ TEST_CASE("jobs left running by a killed runner end interrupted, their tasks clo
   auto running = s->create_job(push_job("main", "a"), 1);
   auto queued = s->create_job(push_job("main", "b"), 2);
   auto done = s->create_job(push_job("main", "c"), 3);
+  auto gated = push_job("main", "e");
+  gated.state = JobState::waiting;
+  auto waiting = s->create_job(gated, 3);
   auto exec = push_job("main", "d");
   exec.trigger = "exec";
   auto exec_id = s->create_job(exec, 3);
@@ -83,6 +96,9 @@ TEST_CASE("jobs left running by a killed runner end interrupted, their tasks clo
   CHECK(j->tasks[0].log_path == "logs/1.log");  // the log stays reachable
   CHECK(j->tasks[1].state == store::TaskState::skipped);
   CHECK(s->get_job(queued)->state == JobState::queued);
+  // A job held by the commit-status gate never started: it waits again.
+  CHECK(s->get_job(waiting)->state == JobState::waiting);
+  CHECK(s->unstarted_jobs(JobState::waiting).size() == 1);
   CHECK(s->get_job(done)->state == JobState::succeeded);
   CHECK(s->get_job(exec_id)->state == JobState::running);
   CHECK(s->interrupt_unfinished(11).empty());
@@ -108,4 +124,22 @@ TEST_CASE("the applied workflows file survives a restart") {
   CHECK(c->revision == "abc");
   CHECK(c->content == std::string("version: 1\0x", 12));
   CHECK(c->applied_at == 7);
+}
+
+TEST_CASE("a job that never started ends with its tasks skipped") {
+  test::TempDir tmp;
+  auto s = open(tmp);
+  auto gated = push_job("main", "a");
+  gated.state = JobState::waiting;
+  auto id = s->create_job(gated, 1);
+  s->end_unstarted(id, JobState::skipped, "ci/test: failure", 7);
+  auto j = s->get_job(id);
+  CHECK(j->state == JobState::skipped);
+  CHECK(j->reason == "ci/test: failure");
+  CHECK(j->finished_at == 7);
+  CHECK_FALSE(j->started_at);
+  for (const auto& t : j->tasks) {
+    CHECK(t.state == store::TaskState::skipped);
+    CHECK(t.reason == "the job did not start");
+  }
 }

@@ -83,7 +83,7 @@ TEST_CASE("workers are added when remotes are overdue because the others are stu
   release = true;
 }
 
-TEST_CASE("a failing remote backs off; a healthy one resets its count") {
+TEST_CASE("a failing remote backs off - a healthy one resets its count") {
   std::mutex mu;
   std::vector<std::chrono::steady_clock::time_point> calls;
   Poller poller(

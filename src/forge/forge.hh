@@ -1,0 +1,73 @@
+#pragma once
+
+// A forge's commit statuses: reading what a commit's CI says (the gate) and
+// posting the runner's own (reporting). GitHub and GitLab implement ForgeApi
+// over ForgeHttp; the JSON they speak is read and written by the pure
+// functions below, which the tests feed the documented shapes.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "forge/http_client.hh"
+
+namespace cwf::forge {
+
+// The runner's own contexts: posted by it, never part of its gate.
+inline constexpr std::string_view kOwnContextPrefix = "convox-workflows/";
+
+// What a commit's statuses and check runs say, the runner's own left out.
+struct Contexts {
+  std::vector<std::string> pending, failing;  // e.g. "ci/test (pending)"
+  int seen = 0;                               // statuses and check runs that count
+};
+enum class Verdict { success, pending, failure, none };
+Verdict verdict(const Contexts& c);
+// "a, b, c and 2 more"
+std::string join_some(const std::vector<std::string>& items, std::size_t max = 4);
+
+struct StatusRead {
+  Contexts contexts;
+  std::string error;  // the forge did not answer, or not as documented
+  std::chrono::milliseconds retry_after{0};
+  bool ok() const { return error.empty(); }
+};
+
+// Job-level states; each forge has its own words for them.
+enum class PostState { pending, running, success, failure, error };
+struct StatusPost {
+  PostState state = PostState::pending;
+  std::string context;      // convox-workflows/<workflow>
+  std::string description;  // at most 140 characters (GitHub's limit)
+  std::string target_url;   // the job's page; empty: none
+};
+
+class ForgeApi {
+ public:
+  virtual ~ForgeApi() = default;
+  virtual const char* name() const = 0;  // "github" or "gitlab"
+  virtual StatusRead read(const std::string& repository, const std::string& sha) = 0;
+  virtual HttpReply post(const std::string& repository, const std::string& sha, const StatusPost& post) = 0;
+  virtual const ForgeHttp& http() const = 0;
+};
+
+std::unique_ptr<ForgeApi> make_github(const std::string& api_url, const std::string& token, HttpOptions options);
+std::unique_ptr<ForgeApi> make_gitlab(const std::string& api_url, const std::string& token, HttpOptions options);
+
+// GitHub: pages of GET .../commits/{sha}/status and .../check-runs. An error
+// when a page is not the documented JSON.
+std::optional<std::string> add_github_statuses(std::string_view page, Contexts& into);
+std::optional<std::string> add_github_check_runs(std::string_view page, Contexts& into);
+// GitLab: all pages of GET .../repository/commits/{sha}/statuses?all=true; a
+// retried job appears once per try, and its newest try counts.
+std::optional<std::string> gitlab_contexts(const std::vector<std::string>& pages, Contexts& into);
+
+// The documented request bodies.
+std::string github_status_body(const StatusPost& post);
+std::string gitlab_status_body(const StatusPost& post);
+// DESCRIPTION cut to at most 140 bytes on a UTF-8 boundary, "..." marking the cut.
+std::string short_description(const std::string& description);
+
+}  // namespace cwf::forge

@@ -1,0 +1,50 @@
+// GitLab's REST API: GET /projects/{id}/repository/commits/{sha}/statuses
+// (all=true: every try of every job) and POST /projects/{id}/statuses/{sha};
+// {id} is the project's path, URL-encoded.
+#include "forge/forge.hh"
+
+namespace cwf::forge {
+namespace {
+
+class GitLab : public ForgeApi {
+ public:
+  GitLab(const std::string& api_url, const std::string& token, HttpOptions options)
+      : http_(api_url, headers(token), options) {}
+
+  const char* name() const override { return "gitlab"; }
+  const ForgeHttp& http() const override { return http_; }
+
+  StatusRead read(const std::string& repository, const std::string& sha) override {
+    StatusRead out;
+    std::vector<std::string> pages;
+    HttpReply r = get_pages(
+        http_, "/projects/" + url_encode(repository) + "/repository/commits/" + sha + "/statuses?all=true&per_page=100",
+        pages);
+    if (!r.ok()) {
+      out.error = "GitLab commit statuses: " + r.error;
+      out.retry_after = r.retry_after;
+    } else if (auto bad = gitlab_contexts(pages, out.contexts)) {
+      out.error = "GitLab: " + *bad;
+    }
+    return out;
+  }
+
+  HttpReply post(const std::string& repository, const std::string& sha, const StatusPost& post) override {
+    return http_.post_json("/projects/" + url_encode(repository) + "/statuses/" + sha, gitlab_status_body(post));
+  }
+
+ private:
+  static std::vector<std::pair<std::string, std::string>> headers(const std::string& token) {
+    if (token.empty()) return {};
+    return {{"PRIVATE-TOKEN", token}};
+  }
+  ForgeHttp http_;
+};
+
+}  // namespace
+
+std::unique_ptr<ForgeApi> make_gitlab(const std::string& api_url, const std::string& token, HttpOptions options) {
+  return std::make_unique<GitLab>(api_url, token, options);
+}
+
+}  // namespace cwf::forge

@@ -1,0 +1,199 @@
+#include "forge/fake_forge.hh"
+
+#include <chrono>
+
+using nlohmann::json;
+
+namespace cwf::test {
+namespace {
+
+int int_param(const httplib::Request& req, const char* name, int fallback) {
+  if (!req.has_param(name)) return fallback;
+  try {
+    return std::stoi(req.get_param_value(name));
+  } catch (const std::exception&) {
+    return fallback;
+  }
+}
+
+// GitHub's combined state: failure over pending over success; no status at all is pending.
+std::string combined(const json& statuses) {
+  std::string state = statuses.empty() ? "pending" : "success";
+  for (const auto& s : statuses) {
+    std::string v = s.value("state", "");
+    if (v == "failure" || v == "error") return "failure";
+    if (v == "pending") state = "pending";
+  }
+  return state;
+}
+
+}  // namespace
+
+FakeForge::FakeForge(bool control) {
+  if (control) serve_control();
+  server_.Get(R"((?:/api/v3)?/repos/([^/]+/[^/]+)/commits/([0-9a-f]{40})/(status|check-runs))",
+              [this](const httplib::Request& req, httplib::Response& res) {
+                record(req);
+                if (troubled(res)) return;
+                std::string key = req.matches[1].str() + "@" + req.matches[2].str();
+                bool checks = req.matches[3] == "check-runs";
+                json all = lookup(checks ? github_checks_ : github_statuses_, key, req.matches[1].str() + "@*");
+                page(req, res, all, true, checks ? "check_runs" : "statuses");
+              });
+  server_.Post(R"((?:/api/v3)?/repos/([^/]+/[^/]+)/statuses/([0-9a-f]{40}))",
+               [this](const httplib::Request& req, httplib::Response& res) {
+                 record(req);
+                 if (troubled(res)) return;
+                 json body = json::parse(req.body, nullptr, false);
+                 body["id"] = 1;
+                 res.status = 201;
+                 res.set_content(body.dump(), "application/json");
+               });
+  // httplib hands handlers the decoded path: group%2Fname arrives as group/name.
+  server_.Get(R"((?:/api/v4)?/projects/(.+)/repository/commits/([0-9a-f]{40})/statuses)",
+              [this](const httplib::Request& req, httplib::Response& res) {
+                record(req);
+                if (troubled(res)) return;
+                json all = lookup(gitlab_, req.matches[1].str() + "@" + req.matches[2].str(), req.matches[1].str() + "@*");
+                page(req, res, all, false, nullptr);
+              });
+  server_.Post(R"((?:/api/v4)?/projects/(.+)/statuses/([0-9a-f]{40}))", [this](const httplib::Request& req, httplib::Response& res) {
+    record(req);
+    if (troubled(res)) return;
+    json body = json::parse(req.body, nullptr, false);
+    body["id"] = 1;
+    res.status = 201;
+    res.set_content(body.dump(), "application/json");
+  });
+  server_.set_tcp_nodelay(true);
+  server_.set_keep_alive_max_count(1000);  // nginx's default keepalive_requests; httplib's is 5
+  port_ = server_.bind_to_any_port("127.0.0.1");
+  thread_ = std::thread([this] { server_.listen_after_bind(); });
+  while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+FakeForge::~FakeForge() {
+  stopping_ = true;
+  server_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void FakeForge::github(const std::string& repo, const std::string& sha, json statuses, json check_runs) {
+  std::lock_guard lock(mu_);
+  github_statuses_[repo + "@" + sha] = std::move(statuses);
+  github_checks_[repo + "@" + sha] = std::move(check_runs);
+}
+
+void FakeForge::gitlab(const std::string& project, const std::string& sha, json statuses) {
+  std::lock_guard lock(mu_);
+  gitlab_[project + "@" + sha] = std::move(statuses);
+}
+
+void FakeForge::trouble(int count, Trouble t) {
+  std::lock_guard lock(mu_);
+  for (int i = 0; i < count; ++i) troubles_.push_back(t);
+}
+
+std::vector<FakeForge::Seen> FakeForge::seen() const {
+  std::lock_guard lock(mu_);
+  return seen_;
+}
+
+std::vector<FakeForge::Seen> FakeForge::posts() const {
+  std::vector<Seen> out;
+  for (auto& s : seen())
+    if (s.method == "POST" && s.target.rfind("/_fake", 0) != 0) out.push_back(s);
+  return out;
+}
+
+std::size_t FakeForge::connections() const {
+  std::lock_guard lock(mu_);
+  return ports_.size();
+}
+
+void FakeForge::forget() {
+  std::lock_guard lock(mu_);
+  seen_.clear();
+  ports_.clear();
+}
+
+void FakeForge::record(const httplib::Request& req) {
+  std::lock_guard lock(mu_);
+  seen_.push_back({req.method, req.target, req.body, req.headers, req.remote_port});
+  ports_.insert(req.remote_port);
+}
+
+bool FakeForge::troubled(httplib::Response& res) {
+  Trouble t;
+  {
+    std::lock_guard lock(mu_);
+    if (troubles_.empty()) return false;
+    t = troubles_.front();
+    troubles_.erase(troubles_.begin());
+  }
+  if (t.status == 0) {  // never answer: hold the connection until the client gives up or we stop
+    for (int i = 0; i < 300 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    res.status = 503;
+    return true;
+  }
+  res.status = t.status;
+  for (const auto& [k, v] : t.headers) res.set_header(k, v);
+  res.set_content(json{{"message", "stand-in trouble " + std::to_string(t.status)}}.dump(), "application/json");
+  return true;
+}
+
+json FakeForge::lookup(const std::map<std::string, json>& m, const std::string& key, const std::string& any_key) const {
+  std::lock_guard lock(mu_);
+  if (auto it = m.find(key); it != m.end()) return it->second;
+  if (auto it = m.find(any_key); it != m.end()) return it->second;
+  return json::array();
+}
+
+void FakeForge::page(const httplib::Request& req, httplib::Response& res, const json& all, bool github,
+                     const char* github_key) {
+  int per_page = std::max(1, int_param(req, "per_page", 30)), n = std::max(1, int_param(req, "page", 1));
+  json items = json::array();
+  for (int i = (n - 1) * per_page; i < static_cast<int>(all.size()) && i < n * per_page; ++i) items.push_back(all[i]);
+  bool more = n * per_page < static_cast<int>(all.size());
+  std::string path = req.target.substr(0, req.target.find('?'));
+  if (github) {
+    if (more)
+      res.set_header("Link", "<" + url() + path + "?per_page=" + std::to_string(per_page) + "&page=" +
+                                 std::to_string(n + 1) + ">; rel=\"next\"");
+    json body = {{"total_count", all.size()}, {github_key, items}};
+    if (std::string(github_key) == "statuses") body["state"] = combined(all);
+    res.set_content(body.dump(), "application/json");
+  } else {
+    res.set_header("X-Page", std::to_string(n));
+    res.set_header("X-Next-Page", more ? std::to_string(n + 1) : "");
+    res.set_content(items.dump(), "application/json");
+  }
+}
+
+void FakeForge::serve_control() {
+  server_.Put(R"(/_fake/github/([^/]+/[^/]+)/([0-9a-f]{40}|\*))", [this](const httplib::Request& req, httplib::Response& res) {
+    json b = json::parse(req.body, nullptr, false);
+    github(req.matches[1], req.matches[2], b.value("statuses", json::array()), b.value("check_runs", json::array()));
+    res.set_content("{}", "application/json");
+  });
+  server_.Put(R"(/_fake/gitlab/([0-9a-f]{40}|\*))", [this](const httplib::Request& req, httplib::Response& res) {
+    gitlab(req.get_param_value("project"), req.matches[1], json::parse(req.body, nullptr, false));
+    res.set_content("{}", "application/json");
+  });
+  server_.Post("/_fake/trouble", [this](const httplib::Request& req, httplib::Response& res) {
+    json b = json::parse(req.body, nullptr, false);
+    Trouble t;
+    t.status = b.value("status", 500);
+    json headers = b.is_object() && b.contains("headers") ? b["headers"] : json::object();
+    for (const auto& [k, v] : headers.items()) t.headers.emplace(k, v.get<std::string>());
+    trouble(b.value("count", 1), t);
+    res.set_content("{}", "application/json");
+  });
+  server_.Get("/_fake/posts", [this](const httplib::Request&, httplib::Response& res) {
+    json out = json::array();
+    for (const auto& p : posts()) out.push_back({{"target", p.target}, {"body", json::parse(p.body, nullptr, false)}});
+    res.set_content(out.dump(), "application/json");
+  });
+}
+
+}  // namespace cwf::test
