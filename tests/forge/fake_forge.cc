@@ -189,6 +189,10 @@ void FakeForge::serve_control() {
     trouble(b.value("count", 1), t);
     res.set_content("{}", "application/json");
   });
+  server_.Get("/_fake/stats", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(json{{"requests", seen().size()}, {"posts", posts().size()}, {"connections", connections()}}.dump(),
+                    "application/json");
+  });
   server_.Get("/_fake/posts", [this](const httplib::Request&, httplib::Response& res) {
     json out = json::array();
     for (const auto& p : posts()) out.push_back({{"target", p.target}, {"body", json::parse(p.body, nullptr, false)}});

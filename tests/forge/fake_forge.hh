@@ -39,7 +39,7 @@ class FakeForge {
   // CONTROL: also the control API the cwf-fake-forge program is driven by:
   // PUT /_fake/github/{o}/{r}/{sha} {"statuses": [...], "check_runs": [...]},
   // PUT /_fake/gitlab/{sha}?project=P [...], POST /_fake/trouble
-  // {"count", "status", "headers"}, GET /_fake/posts.
+  // {"count", "status", "headers"}, GET /_fake/posts, GET /_fake/stats.
   explicit FakeForge(bool control = false);
   ~FakeForge();  // stops and joins
   int port() const { return port_; }
