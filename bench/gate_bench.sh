@@ -45,30 +45,18 @@ GITHUB_TOKEN=bench-token "$bin" run --workflows-file "$tmp/wf.yml" --data-dir "$
 bg="$bg $!"
 for _ in $(seq 100); do grep -q '"polls": 1' "$tmp/data/state.json" 2>/dev/null && break; sleep 0.1; done
 
-/usr/bin/python3 - "$tmp" "$pushes" "$src/tests/fixtures/webhooks/github-webhooks/push_with-new-branch.payload.json" "$api" <<'PY'
-import hashlib, hmac, json, os, subprocess, sys, time, urllib.request
+PYTHONPATH=bench /usr/bin/python3 - "$tmp" "$pushes" "$src/tests/fixtures/webhooks/github-webhooks/push_with-new-branch.payload.json" "$api" <<'PY'
+import json, sys, time, urllib.request
+from benchlib import git, push_hook, q, wait_for
 tmp, pushes, payload_file, api = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 listen = json.load(open(f"{tmp}/data/state.json"))["listen"]
 body = open(payload_file, "rb").read()
-sig = "sha256=" + hmac.new(b"bench-secret", body, hashlib.sha256).hexdigest()
-def git(*a):
-    return subprocess.run(["git", "-C", f"{tmp}/w", *a], check=True, capture_output=True, text=True).stdout.strip()
-def wait_for(path):
-    for _ in range(10000):
-        if os.path.exists(path):
-            return int(open(path).read())
-        time.sleep(0.001)
-    sys.exit(f"no task started for {path}")
 plain, gated, added = [], [], []
 for i in range(pushes):
-    git("commit", "-q", "--allow-empty", "-m", f"push {i}")
-    git("push", "-q", "origin", "master")
-    sha = git("rev-parse", "HEAD")
-    req = urllib.request.Request(f"http://{listen}/hooks/github", data=body, method="POST", headers={
-        "X-GitHub-Event": "push", "X-GitHub-Delivery": f"bench-{i}", "X-Hub-Signature-256": sig,
-        "Content-Type": "application/json"})
-    t0 = time.time_ns()
-    urllib.request.urlopen(req, timeout=10).read()
+    git(tmp, "commit", "-q", "--allow-empty", "-m", f"push {i}")
+    git(tmp, "push", "-q", "origin", "master")
+    sha = git(tmp, "rev-parse", "HEAD")
+    t0 = push_hook(listen, body, b"bench-secret", f"bench-{i}")
     p, g = wait_for(f"{tmp}/plain.{sha}"), wait_for(f"{tmp}/gated.{sha}")
     plain.append((p - t0) / 1e6)
     gated.append((g - t0) / 1e6)
@@ -76,9 +64,6 @@ for i in range(pushes):
     time.sleep(0.3)
 time.sleep(1)  # the last statuses go out
 stats = json.load(urllib.request.urlopen(f"{api}/_fake/stats", timeout=10))
-def q(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p * (len(xs) - 1))))]
 print(f"== the commit-status gate, {pushes} pushes, the stand-in forge on loopback")
 print(f"  webhook -> task started, require_status: false   p50 {q(plain, .5):6.1f} ms  p90 {q(plain, .9):6.1f} ms")
 print(f"  webhook -> task started, require_status: true    p50 {q(gated, .5):6.1f} ms  p90 {q(gated, .9):6.1f} ms")

@@ -29,38 +29,23 @@ printf 'bench-secret' >"$tmp/secret"
 bg=$!
 for _ in $(seq 100); do grep -q '"polls": 1' "$tmp/data/state.json" 2>/dev/null && break; sleep 0.1; done
 
-/usr/bin/python3 - "$tmp" "$pushes" "$src/tests/fixtures/webhooks/github-webhooks/push_with-new-branch.payload.json" <<'PY'
-import hashlib, hmac, json, os, subprocess, sys, time, urllib.request
+PYTHONPATH=bench /usr/bin/python3 - "$tmp" "$pushes" "$src/tests/fixtures/webhooks/github-webhooks/push_with-new-branch.payload.json" <<'PY'
+import json, subprocess, sys, time
+from benchlib import git, push_hook, q, wait_for
 tmp, pushes, payload_file = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 listen = json.load(open(f"{tmp}/data/state.json"))["listen"]
 body = open(payload_file, "rb").read()
-sig = "sha256=" + hmac.new(b"bench-secret", body, hashlib.sha256).hexdigest()
-def git(*a):
-    return subprocess.run(["git", "-C", f"{tmp}/w", *a], check=True, capture_output=True, text=True).stdout.strip()
-def wait_for(path):
-    for _ in range(5000):
-        if os.path.exists(path):
-            return int(open(path).read())
-        time.sleep(0.001)
-    sys.exit(f"no task started for {path}")
 ours, base = [], []
 for i in range(pushes):
-    git("commit", "-q", "--allow-empty", "-m", f"push {i}")
-    git("push", "-q", "origin", "master")
-    sha = git("rev-parse", "HEAD")
-    req = urllib.request.Request(f"http://{listen}/hooks/github", data=body, method="POST", headers={
-        "X-GitHub-Event": "push", "X-GitHub-Delivery": f"bench-{i}", "X-Hub-Signature-256": sig,
-        "Content-Type": "application/json"})
-    t0 = time.time_ns()
-    urllib.request.urlopen(req, timeout=10).read()
-    ours.append((wait_for(f"{tmp}/started.{sha}") - t0) / 1e6)
+    git(tmp, "commit", "-q", "--allow-empty", "-m", f"push {i}")
+    git(tmp, "push", "-q", "origin", "master")
+    sha = git(tmp, "rev-parse", "HEAD")
+    t0 = push_hook(listen, body, b"bench-secret", f"bench-{i}")
+    ours.append((wait_for(f"{tmp}/started.{sha}", 5) - t0) / 1e6)
     t0 = time.time_ns()
     subprocess.run(["sh", "-c", f"date +%s%N > {tmp}/base.tmp && mv {tmp}/base.tmp {tmp}/base.{i}"], check=True)
-    base.append((wait_for(f"{tmp}/base.{i}") - t0) / 1e6)
+    base.append((wait_for(f"{tmp}/base.{i}", 5) - t0) / 1e6)
     time.sleep(0.2)
-def q(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p * (len(xs) - 1))))]
 print(f"== webhook received -> first task started, {pushes} pushes, polling every 60 s")
 print(f"  convox-workflows run: p50 {q(ours, .5):6.1f} ms  p90 {q(ours, .9):6.1f} ms  max {max(ours):6.1f} ms")
 print(f"  sh -c (the task alone): p50 {q(base, .5):6.1f} ms")

@@ -4,11 +4,13 @@
 // and the git CLI.
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace cwf::test {
 
@@ -51,5 +53,16 @@ inline void write_file(const std::filesystem::path& p, const std::string& text) 
 // Identity and default branch for commits made in tests, whatever the machine's git config says.
 inline constexpr const char* kGitInit =
     "git init -q -b main . && git config user.email t@example.com && git config user.name t";
+
+// Polls F every 5 ms until it holds or WITHIN has passed; its last answer.
+template <typename F>
+bool eventually(F f, std::chrono::milliseconds within = std::chrono::seconds(5)) {
+  auto end = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < end) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return f();
+}
 
 }  // namespace cwf::test

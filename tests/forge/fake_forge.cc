@@ -40,15 +40,16 @@ FakeForge::FakeForge(bool control) {
                 json all = lookup(checks ? github_checks_ : github_statuses_, key, req.matches[1].str() + "@*");
                 page(req, res, all, true, checks ? "check_runs" : "statuses");
               });
-  server_.Post(R"((?:/api/v3)?/repos/([^/]+/[^/]+)/statuses/([0-9a-f]{40}))",
-               [this](const httplib::Request& req, httplib::Response& res) {
-                 record(req);
-                 if (troubled(res)) return;
-                 json body = json::parse(req.body, nullptr, false);
-                 body["id"] = 1;
-                 res.status = 201;
-                 res.set_content(body.dump(), "application/json");
-               });
+  // A status posted: 201 with the status, as both forges answer.
+  auto created = [this](const httplib::Request& req, httplib::Response& res) {
+    record(req);
+    if (troubled(res)) return;
+    json body = json::parse(req.body, nullptr, false);
+    body["id"] = 1;
+    res.status = 201;
+    res.set_content(body.dump(), "application/json");
+  };
+  server_.Post(R"((?:/api/v3)?/repos/([^/]+/[^/]+)/statuses/([0-9a-f]{40}))", created);
   // httplib hands handlers the decoded path: group%2Fname arrives as group/name.
   server_.Get(R"((?:/api/v4)?/projects/(.+)/repository/commits/([0-9a-f]{40})/statuses)",
               [this](const httplib::Request& req, httplib::Response& res) {
@@ -57,14 +58,7 @@ FakeForge::FakeForge(bool control) {
                 json all = lookup(gitlab_, req.matches[1].str() + "@" + req.matches[2].str(), req.matches[1].str() + "@*");
                 page(req, res, all, false, nullptr);
               });
-  server_.Post(R"((?:/api/v4)?/projects/(.+)/statuses/([0-9a-f]{40}))", [this](const httplib::Request& req, httplib::Response& res) {
-    record(req);
-    if (troubled(res)) return;
-    json body = json::parse(req.body, nullptr, false);
-    body["id"] = 1;
-    res.status = 201;
-    res.set_content(body.dump(), "application/json");
-  });
+  server_.Post(R"((?:/api/v4)?/projects/(.+)/statuses/([0-9a-f]{40}))", created);
   server_.set_tcp_nodelay(true);
   server_.set_keep_alive_max_count(1000);  // nginx's default keepalive_requests; httplib's is 5
   port_ = server_.bind_to_any_port("127.0.0.1");

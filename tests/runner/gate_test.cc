@@ -85,15 +85,6 @@ struct Gated {
   }
 };
 
-template <typename F>
-bool eventually(F f, std::chrono::milliseconds within = 5s) {
-  auto end = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return f();
-}
 
 }  // namespace
 
@@ -101,7 +92,7 @@ TEST_CASE("gate: a green commit goes to the scheduler at once") {
   Gated g;
   g.fake.github("acme/web", kSha, json::array({status("ci/test", "success")}), json::array());
   auto id = g.hold();
-  REQUIRE(eventually([&] { return g.was_passed(id); }, 2s));
+  REQUIRE(test::eventually([&] { return g.was_passed(id); }, 2s));
   CHECK(g.job(id).state == store::JobState::queued);
   CHECK(g.gate->waiting() == 0);
 }
@@ -110,13 +101,13 @@ TEST_CASE("gate: pending, then success (noticed by polling, sooner by a webhook)
   Gated g;
   g.fake.github("acme/web", kSha, json::array({status("ci/test", "pending")}), json::array());
   auto id = g.hold();
-  REQUIRE(eventually([&] { return g.job(id).reason == "waiting for the commit's status: ci/test (pending)"; }));
+  REQUIRE(test::eventually([&] { return g.job(id).reason == "waiting for the commit's status: ci/test (pending)"; }));
   CHECK(g.job(id).state == store::JobState::waiting);
   CHECK(g.waited == std::vector<std::int64_t>{id});
   std::this_thread::sleep_for(300ms);
   CHECK_FALSE(g.was_passed(id));
   g.fake.github("acme/web", kSha, json::array({status("ci/test", "success")}), json::array());
-  REQUIRE(eventually([&] { return g.was_passed(id); }, 2s));  // within the 200 ms backoff cap
+  REQUIRE(test::eventually([&] { return g.was_passed(id); }, 2s));  // within the 200 ms backoff cap
 
   // A webhook's recheck reads at once, however long the backoff.
   auto slow = Gated::options();
@@ -124,11 +115,11 @@ TEST_CASE("gate: pending, then success (noticed by polling, sooner by a webhook)
   Gated w(slow);
   w.fake.github("acme/web", kSha, json::array({status("ci/test", "pending")}), json::array());
   auto waiting = w.hold();
-  REQUIRE(eventually([&] { return !w.job(waiting).reason.empty(); }));
+  REQUIRE(test::eventually([&] { return !w.job(waiting).reason.empty(); }));
   w.fake.github("acme/web", kSha, json::array({status("ci/test", "success")}), json::array());
   CHECK(w.gate->recheck("github", "acme/web", kNewer) == 0);  // another commit
   CHECK(w.gate->recheck("github", "acme/web", kSha) == 1);
-  CHECK(eventually([&] { return w.was_passed(waiting); }, 1s));
+  CHECK(test::eventually([&] { return w.was_passed(waiting); }, 1s));
 }
 
 TEST_CASE("gate: failure and error skip the job, naming the contexts") {
@@ -138,7 +129,7 @@ TEST_CASE("gate: failure and error skip the job, naming the contexts") {
   g.fake.github("acme/web", kNewer, json::array({status("ci/e2e", "error")}), json::array());
   auto failed = g.hold();
   auto errored = g.hold("github", "acme/web", kNewer, "other");
-  REQUIRE(eventually([&] { return g.was_ended(failed) && g.was_ended(errored); }));
+  REQUIRE(test::eventually([&] { return g.was_ended(failed) && g.was_ended(errored); }));
   auto j = g.job(failed);
   CHECK(j.state == store::JobState::skipped);
   CHECK(j.reason == "the commit's status is failing: ci/test (failure)");
@@ -150,17 +141,17 @@ TEST_CASE("gate: failure and error skip the job, naming the contexts") {
 TEST_CASE("gate: no status yet, then one appears within the grace - or none does, and the job runs") {
   Gated g;
   auto id = g.hold();
-  REQUIRE(eventually([&] { return g.job(id).reason == "no commit status yet; waiting up to 0s for one to appear"; }));
+  REQUIRE(test::eventually([&] { return g.job(id).reason == "no commit status yet; waiting up to 0s for one to appear"; }));
   g.fake.github("acme/web", kSha, json::array({status("ci/test", "pending")}), json::array());
-  REQUIRE(eventually([&] { return g.job(id).reason == "waiting for the commit's status: ci/test (pending)"; }));
+  REQUIRE(test::eventually([&] { return g.job(id).reason == "waiting for the commit's status: ci/test (pending)"; }));
   std::this_thread::sleep_for(500ms);  // past the grace: a pending status still holds it
   CHECK_FALSE(g.was_passed(id));
   g.fake.github("acme/web", kSha, json::array({status("ci/test", "success")}), json::array());
-  REQUIRE(eventually([&] { return g.was_passed(id); }));
+  REQUIRE(test::eventually([&] { return g.was_passed(id); }));
 
   auto silent = g.hold("github", "acme/quiet");
   auto started = std::chrono::steady_clock::now();
-  REQUIRE(eventually([&] { return g.was_passed(silent); }));
+  REQUIRE(test::eventually([&] { return g.was_passed(silent); }));
   CHECK(std::chrono::steady_clock::now() - started >= 350ms);
 }
 
@@ -168,10 +159,10 @@ TEST_CASE("gate: check runs only") {
   Gated g;
   g.fake.github("acme/web", kSha, json::array(), json::array({{{"name", "build"}, {"status", "in_progress"}}}));
   auto id = g.hold();
-  REQUIRE(eventually([&] { return g.job(id).reason == "waiting for the commit's status: build (in_progress)"; }));
+  REQUIRE(test::eventually([&] { return g.job(id).reason == "waiting for the commit's status: build (in_progress)"; }));
   g.fake.github("acme/web", kSha, json::array(),
                 json::array({{{"name", "build"}, {"status", "completed"}, {"conclusion", "success"}}}));
-  REQUIRE(eventually([&] { return g.was_passed(id); }));
+  REQUIRE(test::eventually([&] { return g.was_passed(id); }));
 }
 
 TEST_CASE("gate: GitLab, a failed job that may fail does not block") {
@@ -183,7 +174,7 @@ TEST_CASE("gate: GitLab, a failed job that may fail does not block") {
                 json::array({{{"id", 3}, {"name", "test"}, {"status", "failed"}, {"allow_failure", false}}}));
   auto ok = g.hold("gitlab", "group/app");
   auto bad = g.hold("gitlab", "group/app", kNewer, "dev");
-  REQUIRE(eventually([&] { return g.was_passed(ok) && g.was_ended(bad); }));
+  REQUIRE(test::eventually([&] { return g.was_passed(ok) && g.was_ended(bad); }));
   CHECK(g.job(bad).reason == "the commit's status is failing: test (failed)");
 }
 
@@ -193,9 +184,9 @@ TEST_CASE("gate: 500s and a 429 delay the job, which runs once the forge recover
   g.fake.trouble(6, {500, {}});
   g.fake.trouble(1, {429, {{"Retry-After", "1"}}});
   auto id = g.hold();
-  REQUIRE(eventually([&] { return g.job(id).reason.find("cannot read the commit's status (retrying)") == 0; }));
+  REQUIRE(test::eventually([&] { return g.job(id).reason.find("cannot read the commit's status (retrying)") == 0; }));
   CHECK_THAT(g.job(id).reason, Catch::Contains("HTTP 500"));
-  REQUIRE(eventually([&] { return g.was_passed(id); }, 8s));
+  REQUIRE(test::eventually([&] { return g.was_passed(id); }, 8s));
   CHECK(g.github->http().counts().at("5xx") == 6);
   CHECK(g.github->http().counts().at("429") == 1);
 }
@@ -205,8 +196,8 @@ TEST_CASE("gate: a reply that never comes times out, and the job waits for the n
   g.fake.github("acme/web", kSha, json::array({status("ci/test", "success")}), json::array());
   g.fake.trouble(3, {0, {}});
   auto id = g.hold();
-  REQUIRE(eventually([&] { return g.job(id).reason.find("no answer from") != std::string::npos; }, 5s));
-  REQUIRE(eventually([&] { return g.was_passed(id); }, 8s));
+  REQUIRE(test::eventually([&] { return g.job(id).reason.find("no answer from") != std::string::npos; }, 5s));
+  REQUIRE(test::eventually([&] { return g.was_passed(id); }, 8s));
 }
 
 TEST_CASE("gate: a newer push supersedes the waiting job - cancel ends one - --status-timeout skips one") {
@@ -216,7 +207,7 @@ TEST_CASE("gate: a newer push supersedes the waiting job - cancel ends one - --s
   g.fake.github("acme/web", "*", json::array({status("ci/test", "pending")}), json::array());
   auto old = g.hold();
   auto other_branch = g.hold("github", "acme/web", kSha, "release");
-  REQUIRE(eventually([&] { return !g.job(old).reason.empty(); }));
+  REQUIRE(test::eventually([&] { return !g.job(old).reason.empty(); }));
   auto ids = g.gate->supersede("file:///srv/acme/web.git", "main", kNewer);
   CHECK(ids == std::vector<std::int64_t>{old});
   CHECK(g.job(old).state == store::JobState::skipped);
@@ -229,7 +220,7 @@ TEST_CASE("gate: a newer push supersedes the waiting job - cancel ends one - --s
   CHECK(g.job(cancelled).state == store::JobState::cancelled);
   CHECK_FALSE(g.gate->cancel(cancelled, "again"));
 
-  REQUIRE(eventually([&] { return g.was_ended(other_branch); }, 3s));
+  REQUIRE(test::eventually([&] { return g.was_ended(other_branch); }, 3s));
   CHECK(g.job(other_branch).reason ==
         "the commit's status was still pending after --status-timeout (0s): ci/test (pending)");
 }

@@ -9,6 +9,7 @@
 
 #include "forge/fake_forge.hh"
 #include "runner/status_reporter.hh"
+#include "test_support.hh"
 
 using namespace cwf;
 using nlohmann::json;
@@ -32,15 +33,6 @@ store::JobRecord job(store::JobState state, std::string reason = "") {
   return j;
 }
 
-template <typename F>
-bool eventually(F f, std::chrono::milliseconds within = 5s) {
-  auto end = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return f();
-}
 
 }  // namespace
 
@@ -75,7 +67,7 @@ TEST_CASE("the reporter posts the documented requests - exec jobs and other forg
   auto gl = forge::make_gitlab(f.url() + "/api/v4", "t", {});
   runner::StatusReporter r({{"github", gh.get()}, {"gitlab", gl.get()}}, "https://ci.example.com/");
   r.job(job(store::JobState::running));
-  REQUIRE(eventually([&] { return f.posts().size() == 1; }));
+  REQUIRE(test::eventually([&] { return f.posts().size() == 1; }));
   auto p = f.posts()[0];
   CHECK(p.target == "/repos/acme/web/statuses/" + kSha);
   CHECK(json::parse(p.body) == json{{"state", "pending"},
@@ -86,7 +78,7 @@ TEST_CASE("the reporter posts the documented requests - exec jobs and other forg
   lab.integration = "gitlab";
   lab.repository = "group/sub/app";
   r.job(lab);
-  REQUIRE(eventually([&] { return f.posts().size() == 2; }));
+  REQUIRE(test::eventually([&] { return f.posts().size() == 2; }));
   p = f.posts()[1];
   CHECK(p.target == "/api/v4/projects/group%2Fsub%2Fapp/statuses/" + kSha);
   CHECK(json::parse(p.body) == json{{"state", "failed"},
@@ -113,9 +105,9 @@ TEST_CASE("a forge outage: the newest state is re-posted once it is back - a 4xx
   runner::StatusReporter r({{"github", gh.get()}}, "");
   f.trouble(1, {503, {}});
   r.job(job(store::JobState::running));
-  REQUIRE(eventually([&] { return r.counts()["github"].retried == 1; }));
+  REQUIRE(test::eventually([&] { return r.counts()["github"].retried == 1; }));
   r.job(job(store::JobState::succeeded));  // replaces the running state not yet posted
-  REQUIRE(eventually([&] { return r.pending() == 0; }, 5s));
+  REQUIRE(test::eventually([&] { return r.pending() == 0; }, 5s));
   auto posts = f.posts();
   REQUIRE(posts.size() == 2);
   CHECK(json::parse(posts[0].body)["state"] == "pending");  // the one the outage ate
@@ -125,6 +117,6 @@ TEST_CASE("a forge outage: the newest state is re-posted once it is back - a 4xx
   auto other = job(store::JobState::failed);
   other.commit_sha = std::string(40, 'b');
   r.job(other);
-  REQUIRE(eventually([&] { return r.counts()["github"].dropped == 1; }));
+  REQUIRE(test::eventually([&] { return r.counts()["github"].dropped == 1; }));
   CHECK(r.pending() == 0);
 }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "store/job_store.hh"
+#include "test_support.hh"
 #include "watcher/poller.hh"
 
 using namespace std::chrono_literals;
@@ -16,15 +17,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-template <typename F>
-bool eventually(F f, milliseconds within = 5000ms) {
-  auto end = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return f();
-}
+using cwf::test::eventually;
 
 }  // namespace
 
