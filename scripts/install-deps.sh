@@ -7,8 +7,9 @@ build_pkgs=(cmake ninja-build g++ pkg-config git
   libyaml-dev libgit2-dev libcpp-httplib-dev libspdlog-dev libfmt-dev catch2
   libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libcli11-dev libssl-dev)
 # The schema agreement test runs Debian's python3 with jsonschema and PyYAML;
-# the fuzzer needs clang and its libFuzzer runtime; the web UI test, a real browser.
-test_pkgs=(python3 python3-jsonschema python3-yaml clang libclang-rt-14-dev chromium)
+# the fuzzer needs clang and its libFuzzer runtime; the web UI test, a real browser;
+# the forge client's TLS test, the openssl CLI for a throwaway certificate.
+test_pkgs=(python3 python3-jsonschema python3-yaml clang libclang-rt-14-dev chromium openssl)
 
 pkgs=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -10,6 +10,7 @@
 #include "forge/fake_forge.hh"
 #include "forge/forge.hh"
 #include "forge/http_client.hh"
+#include "test_support.hh"
 
 using namespace cwf;
 using nlohmann::json;
@@ -162,4 +163,40 @@ TEST_CASE("1,000 status posts from 8 threads go over at most the pool's 2 connec
   CHECK(ok == 1000);
   CHECK(f.posts().size() == 1000);
   CHECK(f.connections() <= 2);
+}
+
+TEST_CASE("HTTPS: the forge's certificate is verified against the system's trust store (SSL_CERT_FILE here)") {
+  test::TempDir tmp;
+  test::sh(tmp.path(), "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+                       "-addext subjectAltName=IP:127.0.0.1 -keyout key.pem -out cert.pem");
+  httplib::SSLServer server((tmp.path() / "cert.pem").c_str(), (tmp.path() / "key.pem").c_str());
+  server.Get(R"(/repos/a/b/commits/([0-9a-f]{40})/status)", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"state": "success", "statuses": [{"context": "ci", "state": "success"}]})", "application/json");
+  });
+  int port = server.bind_to_any_port("127.0.0.1");
+  std::thread serve([&] { server.listen_after_bind(); });
+  struct Stop {
+    httplib::SSLServer& s;
+    std::thread& t;
+    ~Stop() {
+      s.stop();
+      t.join();
+      ::unsetenv("SSL_CERT_FILE");
+    }
+  } stop{server, serve};
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto o = quick();
+  o.attempts = 1;
+  const std::string base = "https://127.0.0.1:" + std::to_string(port);
+  {
+    forge::ForgeHttp untrusted(base, {}, o);
+    auto r = untrusted.get("/repos/a/b/commits/" + kSha + "/status");
+    CHECK(r.status == 0);
+    CHECK_THAT(r.error, Catch::Contains("SSL"));
+  }
+  ::setenv("SSL_CERT_FILE", (tmp.path() / "cert.pem").c_str(), 1);
+  forge::ForgeHttp trusted(base, {}, o);
+  auto r = trusted.get("/repos/a/b/commits/" + kSha + "/status");
+  CHECK(r.status == 200);
+  CHECK_THAT(r.body, Catch::Contains("success"));
 }
