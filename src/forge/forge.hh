@@ -51,6 +51,7 @@ class ForgeApi {
   virtual StatusRead read(const std::string& repository, const std::string& sha) = 0;
   virtual HttpReply post(const std::string& repository, const std::string& sha, const StatusPost& post) = 0;
   virtual const ForgeHttp& http() const = 0;
+  virtual ForgeHttp& http() = 0;
 };
 
 std::unique_ptr<ForgeApi> make_github(const std::string& api_url, const std::string& token, HttpOptions options);

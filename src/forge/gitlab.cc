@@ -13,6 +13,7 @@ class GitLab : public ForgeApi {
 
   const char* name() const override { return "gitlab"; }
   const ForgeHttp& http() const override { return http_; }
+  ForgeHttp& http() override { return http_; }
 
   StatusRead read(const std::string& repository, const std::string& sha) override {
     StatusRead out;

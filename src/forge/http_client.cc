@@ -3,7 +3,6 @@
 #include <httplib.h>
 
 #include <algorithm>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -100,15 +99,18 @@ ForgeHttp::~ForgeHttp() = default;
 
 std::unique_ptr<ForgeHttp::Connection> ForgeHttp::take() {
   std::unique_lock lock(mu_);
-  returned_.wait(lock, [&] { return !idle_.empty() || open_ < options_.connections; });
+  returned_.wait(lock, [&] { return aborted_ || !idle_.empty() || open_ < options_.connections; });
+  if (aborted_) return nullptr;
   if (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
+    busy_.push_back(c.get());
     return c;
   }
   ++open_;
-  lock.unlock();
   auto c = std::make_unique<Connection>(origin_);
+  busy_.push_back(c.get());
+  lock.unlock();
   c->client.set_connection_timeout(options_.timeout);
   c->client.set_read_timeout(options_.timeout);
   c->client.set_write_timeout(options_.timeout);
@@ -121,11 +123,21 @@ std::unique_ptr<ForgeHttp::Connection> ForgeHttp::take() {
   return c;
 }
 
-void ForgeHttp::give_back(std::unique_ptr<Connection> c) {
+void ForgeHttp::give_back(Connection* used, std::unique_ptr<Connection> keep) {
   {
     std::lock_guard lock(mu_);
-    if (c) idle_.push_back(std::move(c));
+    busy_.erase(std::remove(busy_.begin(), busy_.end(), used), busy_.end());
+    if (keep) idle_.push_back(std::move(keep));
     else --open_;
+  }
+  returned_.notify_all();
+}
+
+void ForgeHttp::abort() {
+  {
+    std::lock_guard lock(mu_);
+    aborted_ = true;
+    for (Connection* c : busy_) c->client.stop();
   }
   returned_.notify_all();
 }
@@ -154,15 +166,19 @@ HttpReply ForgeHttp::attempt(bool post, const std::string& path, const std::stri
     }
   }
   auto c = take();
-  std::string full = prefix_ + path;
-  auto res = post ? c->client.Post(full, body, "application/json") : c->client.Get(full);
-  if (!res) {
-    out.error = "no answer from " + base_url_ + ": " + httplib::to_string(res.error());
-    c.reset();  // a broken connection is not reused
-    give_back(nullptr);
+  if (!c) {
+    out.error = "not sent: the runner is stopping";
     return out;
   }
-  give_back(std::move(c));
+  std::string full = prefix_ + path;
+  auto res = post ? c->client.Post(full, body, "application/json") : c->client.Get(full);
+  Connection* used = c.get();
+  if (!res) {
+    out.error = "no answer from " + base_url_ + ": " + httplib::to_string(res.error());
+    give_back(used, nullptr);  // a broken connection is not reused
+    return out;
+  }
+  give_back(used, std::move(c));
   out.status = res->status;
   if (!out.ok()) out.error = describe(*res);
   out.body = std::move(res->body);
@@ -190,7 +206,8 @@ HttpReply ForgeHttp::send(bool post, const std::string& path, const std::string&
     if (!r.transient() || i >= options_.attempts) return r;
     milliseconds wait = std::max(backoff, r.retry_after);
     if (wait > budget) return r;
-    std::this_thread::sleep_for(wait);
+    std::unique_lock lock(mu_);
+    if (returned_.wait_for(lock, wait, [&] { return aborted_; })) return r;
     budget -= wait;
     backoff *= 2;
   }

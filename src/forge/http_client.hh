@@ -51,6 +51,9 @@ class ForgeHttp {
   HttpReply get(const std::string& path);  // PATH after the prefix, with its query
   HttpReply post_json(const std::string& path, const std::string& body);
 
+  // Shutdown: requests in flight are cut, waits end, new ones fail at once.
+  void abort();
+
   const std::string& base_url() const { return base_url_; }
   HttpCounts counts() const;
   // The last request's class: "none" or "5xx" means the forge is down.
@@ -61,7 +64,7 @@ class ForgeHttp {
   HttpReply send(bool post, const std::string& path, const std::string& body);
   HttpReply attempt(bool post, const std::string& path, const std::string& body);
   std::unique_ptr<Connection> take();
-  void give_back(std::unique_ptr<Connection> c);
+  void give_back(Connection* used, std::unique_ptr<Connection> keep);
   void count(const HttpReply& r);
 
   std::string base_url_, origin_, prefix_;
@@ -70,7 +73,9 @@ class ForgeHttp {
   mutable std::mutex mu_;
   std::condition_variable returned_;  // a connection came back
   std::vector<std::unique_ptr<Connection>> idle_;
+  std::vector<Connection*> busy_;
   int open_ = 0;
+  bool aborted_ = false;
   std::chrono::steady_clock::time_point limited_until_{};  // x-ratelimit-remaining reached 0
   HttpCounts counts_;
   std::string last_outcome_;

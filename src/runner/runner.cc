@@ -360,9 +360,12 @@ int Runner::run(const std::atomic<bool>& stop) {
   if (http_) http_->stop();
   abort_network_ = true;
   poller_->stop();
-  gate_->stop();  // waiting jobs stay waiting, for the next start
   scheduler_->drain(options_.shutdown_grace);
   reporter_->flush(std::chrono::seconds(5));  // the drained jobs' final statuses
+  // A forge that hangs must not hold the exit: requests in flight are cut.
+  for (forge::ForgeApi* f : {github_.get(), gitlab_.get()}) f->http().abort();
+  gate_->stop();  // waiting jobs stay waiting, for the next start
+  reporter_->stop();
   write_state(true);
   log::info("stopped");
   return 0;

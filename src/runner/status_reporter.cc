@@ -152,8 +152,6 @@ void StatusReporter::flush(std::chrono::milliseconds max) {
       if (e.sending || e.due <= Clock::now()) return false;
     return true;
   });
-  lock.unlock();
-  stop();
 }
 
 void StatusReporter::stop() {

@@ -35,7 +35,7 @@ class StatusReporter {
   void job(const store::JobRecord& job);
   void post(const std::string& integration, const std::string& repository, const std::string& sha,
             forge::StatusPost post);
-  // Waits up to MAX for the queue to empty (shutdown), then stops the workers.
+  // Waits up to MAX for what can be posted now to go out (shutdown).
   void flush(std::chrono::milliseconds max);
   void stop();
 

@@ -200,3 +200,22 @@ TEST_CASE("HTTPS: the forge's certificate is verified against the system's trust
   CHECK(r.status == 200);
   CHECK_THAT(r.body, Catch::Contains("success"));
 }
+
+TEST_CASE("abort cuts a request the forge never answers, and fails the next at once") {
+  test::FakeForge f;
+  auto o = quick();
+  o.timeout = std::chrono::seconds(20);
+  forge::ForgeHttp http(f.url(), {}, o);
+  f.trouble(1, {0, {}});
+  auto start = Clock::now();
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    http.abort();
+  });
+  auto r = http.get("/repos/a/b/commits/" + kSha + "/status");
+  stopper.join();
+  CHECK(r.status == 0);
+  CHECK(Clock::now() - start < std::chrono::seconds(3));
+  auto next = http.get("/repos/a/b/commits/" + kSha + "/status");
+  CHECK(next.error == "not sent: the runner is stopping");
+}

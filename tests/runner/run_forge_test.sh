@@ -183,5 +183,18 @@ wait_for "the fix applies" 10 in_log r.log "applied the workflows file revision=
 wait_for "and its commit gets success" 10 posted "/repos/acme/ops/statuses/$fixed" convox-workflows/config success
 
 check "no token in the runner's log" bash -c "! grep -qE 'ghp-t0ken|glpat-t0ken' '$tmp/r.log'"
-stop_runner "SIGTERM"
+
+# A forge that accepts and never answers must not hold the runner's exit.
+printf '{"count": 20, "status": 0}' >"$tmp/trouble.json"
+http POST "$api/_fake/trouble" --body-file "$tmp/trouble.json"
+before=$(count_jobs "$data")
+push acme-app
+wait_for "a job is made" 10 jobs_are "$data" $((before + 1))
+hung=$("$bin" jobs --data-dir "$data" --limit 1 | awk 'NR == 2 { print $1 }')
+wait_for "a job waits on the silent forge" 10 job_is "$data" "$hung" waiting
+sleep 0.5
+stopped_at=$SECONDS
+stop_runner "SIGTERM while the forge hangs"
+check "the runner exits at once (not after the 10 s forge timeout)" test $((SECONDS - stopped_at)) -le 3
+check "the job still waits, for the next start" job_is "$data" "$hung" waiting
 summary run_forge
