@@ -84,7 +84,7 @@ int run_status(const Args& args) {
                 << " ms\n";
   }
   std::cout << "jobs: " << state["jobs"].value("running", 0) << " running, " << state["jobs"].value("queued", 0)
-            << " queued\n";
+            << " queued, " << state["jobs"].value("waiting", 0) << " waiting for their commit's status\n";
   return ready ? kExitOk : kExitFailure;
 }
 

@@ -17,7 +17,7 @@ void Runner::write_state(bool force) {
   j["pid"] = static_cast<long>(::getpid());
   j["listen"] = listening_;
   j["config"] = server::config_json(c);  // the same shape as GET /api/config
-  j["jobs"] = {{"running", scheduler_ ? scheduler_->running() : 0}, {"queued", scheduler_ ? scheduler_->queued() : 0}};
+  j["jobs"] = {{"running", jobs_running()}, {"queued", jobs_queued()}, {"waiting", jobs_waiting()}};
   auto remotes = nlohmann::ordered_json::array();
   if (poller_) {
     for (const auto& r : poller_->status())

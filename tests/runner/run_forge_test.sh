@@ -197,4 +197,6 @@ stopped_at=$SECONDS
 stop_runner "SIGTERM while the forge hangs"
 check "the runner exits at once (not after the 10 s forge timeout)" test $((SECONDS - stopped_at)) -le 3
 check "the job still waits, for the next start" job_is "$data" "$hung" waiting
+run "status counts it" 0 "$bin" status --data-dir "$data"
+expect "status: 1 waiting" out "0 running, 0 queued, 1 waiting for their commit's status"
 summary run_forge
