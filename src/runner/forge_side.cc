@@ -52,6 +52,13 @@ void Runner::start_forges() {
   gate_ = std::make_unique<Gate>(store_, readers, options_.gate, std::move(hooks));
 }
 
+void Runner::stop_forges() {
+  // A forge that hangs must not hold the exit: requests in flight are cut.
+  for (forge::ForgeApi* f : {github_.get(), gitlab_.get()}) f->http().abort();
+  gate_->stop();  // waiting jobs stay waiting, for the next start
+  reporter_->stop();
+}
+
 void Runner::report(std::int64_t id) {
   if (!reporter_) return;
   if (auto job = store_.get_job(id)) reporter_->job(*job);

@@ -75,6 +75,7 @@ class Runner : public server::RunnerView {
  private:
   std::optional<std::string> poll_remote(const std::string& url);
   std::optional<std::string> trigger(const std::string& url, const Heads& known, const Heads& now);
+  // config_sources.cc
   void check_config_branch(const std::string& url, const Heads& now);
   void check_config_file();
   void offer_config(const std::string& revision, const std::string& name, const std::string& content);
@@ -88,6 +89,7 @@ class Runner : public server::RunnerView {
   // The forge side (forge_side.cc): APIs, the gate and the reporter; a job's
   // state to its commit; the workflows file's verdict to the config commit.
   void start_forges();
+  void stop_forges();
   void report(std::int64_t job);
   void report_config(const std::string& sha, const std::vector<std::string>& errors);
   // A branch of the config repository other than the config branch moved:
