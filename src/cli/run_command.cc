@@ -76,6 +76,7 @@ int run_run(const Args& args) {
   // The last of a repeated flag wins, so a wrapper script can override.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   runner::RunnerOptions o;
+  o.retention.keep_jobs = 10000;
   std::string data_dir, poll = "30s", grace = "30s", timeout = "30s", kill_grace = "10s";
   std::string log_format = "text", log_level = "info";
   std::uint64_t log_limit_mib = 64;
@@ -139,8 +140,17 @@ int run_run(const Args& args) {
       "FORGE_TIMEOUT");
   env(app.add_option("--public-url", o.public_url, "the runner's address as people reach it; statuses link to jobs"),
       "PUBLIC_URL");
+  int retain_days = 0;
+  env(app.add_option("--retain-jobs", o.retention.keep_jobs,
+                     "finished jobs kept, with their logs; older ones are pruned (default 10000; 0: all)")
+          ->check(CLI::Range(0, 100000000)),
+      "RETAIN_JOBS");
+  env(app.add_option("--retain-days", retain_days, "finished jobs older than this are pruned (default 0: no limit)")
+          ->check(CLI::Range(0, 36500)),
+      "RETAIN_DAYS");
   env(app.add_flag("--once", o.once, "list every remote once, run the jobs that triggers, exit"), "ONCE");
   if (int rc = parse_args(app, args); rc >= 0) return rc;
+  o.retention.max_age_ms = static_cast<std::int64_t>(retain_days) * 86400000;
 
   log::Level level;
   log::Format format;

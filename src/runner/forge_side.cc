@@ -60,6 +60,7 @@ void Runner::stop_forges() {
 }
 
 void Runner::report(std::int64_t id) {
+  prune_due_ = true;
   if (!reporter_) return;
   if (auto job = store_.get_job(id)) reporter_->job(*job);
 }

@@ -153,10 +153,35 @@ void Runner::run_job(const store::JobRecord& job, const config::Workflow& wf, co
   std::filesystem::remove_all(workspace, ec);
   auto done = store_.get_job(job.id);
   if (done) reporter_->job(*done);
+  prune_due_ = true;
   log::info("job finished", {{"job", std::to_string(job.id)},
                              {"workflow", wf.name},
                              {"state", done ? store::to_string(done->state) : "unknown"},
                              {"reason", done ? done->reason : ""}});
+}
+
+void Runner::prune_jobs() {
+  if (!options_.retention.limited()) return;
+  std::size_t total = 0;
+  for (;;) {
+    std::vector<store::JobRecord> pruned;
+    try {
+      pruned = store_.prune(options_.retention, store::now_ms());
+    } catch (const store::StoreError& e) {
+      log::error("cannot prune old jobs", {{"error", e.what()}});
+      return;
+    }
+    for (const auto& j : pruned) {
+      std::error_code ec;
+      if (auto log = store::log_file(j, options_.data_dir); !log.empty()) std::filesystem::remove(log, ec);
+    }
+    total += pruned.size();
+    if (pruned.size() < 500) break;  // a batch short of full: nothing is left
+  }
+  if (total > 0)
+    log::info("pruned old jobs and their logs", {{"jobs", std::to_string(total)},
+                                                 {"retain_jobs", std::to_string(options_.retention.keep_jobs)},
+                                                 {"retain_days", std::to_string(options_.retention.max_age_ms / 86400000)}});
 }
 
 std::vector<watcher::RemoteStatus> Runner::remotes() const {
@@ -236,6 +261,7 @@ int Runner::run(const std::atomic<bool>& stop) {
                                {"data_dir", options_.data_dir.string()},
                                {"poll_interval_ms", std::to_string(options_.poll_interval.count())},
                                {"max_parallel_jobs", std::to_string(options_.max_parallel_jobs)}});
+  prune_jobs();
   auto started = std::chrono::steady_clock::now();
   bool cycled = false;
   // --once exits as soon as its cycle is done; a long-running runner only
@@ -255,6 +281,7 @@ int Runner::run(const std::atomic<bool>& stop) {
       if (config_url_.empty()) check_config_file();
       write_state(false);
     }
+    if (prune_due_.exchange(false) || tick % (60 * ticks_per_second) == 0) prune_jobs();
   }
   log::info(stop.load() ? "stopping: no new job starts; running jobs get the shutdown grace" : "stopping",
             {{"running_jobs", std::to_string(scheduler_->running())},

@@ -44,6 +44,7 @@ struct RunnerOptions {
   std::string public_url;  // the runner's address as people reach it: statuses link to job pages
   std::chrono::milliseconds forge_timeout{10000};
   GateOptions gate;
+  store::Retention retention;  // finished jobs kept (and their logs)
   executor::ExecutorOptions executor;
 };
 
@@ -96,6 +97,7 @@ class Runner : public server::RunnerView {
   // its workflows file is checked and the verdict posted (pull requests).
   void check_branch_config(const std::string& url, const store::HeadChange& change);
   std::string source_of(const std::string& url) const;  // where a remote's objects are read
+  void prune_jobs();  // --retain-jobs, --retain-days
   void write_state(bool force);
 
   RunnerOptions options_;
@@ -112,6 +114,7 @@ class Runner : public server::RunnerView {
   std::unique_ptr<server::HttpServer> http_;  // last: stopped first
   std::string listening_;
   std::atomic<bool> abort_network_{false};
+  std::atomic<bool> prune_due_{false};  // a job ended: retention may apply
   std::mutex state_mu_;
   std::string last_state_;
   std::string last_config_report_;  // the config commit whose verdict was posted

@@ -92,6 +92,14 @@ struct TaskOutcome {
   std::int64_t log_bytes = 0;
 };
 
+// How many finished jobs are kept: the newest KEEP_JOBS, none older than
+// MAX_AGE_MS (0: no limit). Queued, waiting and running jobs are never pruned.
+struct Retention {
+  int keep_jobs = 0;
+  std::int64_t max_age_ms = 0;
+  bool limited() const { return keep_jobs > 0 || max_age_ms > 0; }
+};
+
 struct JobFilter {
   std::string workflow;  // empty: all
   std::optional<JobState> state;
@@ -154,6 +162,10 @@ class JobStore {
   // A queued job's tasks, when its workflow changed before it started.
   void replace_tasks(std::int64_t job, const std::vector<std::pair<std::string, std::string>>& tasks);
   void save_applied_config(const AppliedConfig& config);
+  // Deletes at most BATCH finished jobs beyond RETENTION (oldest first), in
+  // one commit; returns them, tasks included, so their logs can go too. A
+  // rerun of a pruned job keeps no link to it.
+  std::vector<JobRecord> prune(const Retention& retention, std::int64_t now, int batch = 500);
   // By workflow and final state; by task type and final state.
   std::vector<DurationStats> job_durations() const;
   std::vector<DurationStats> task_durations() const;

@@ -143,3 +143,40 @@ TEST_CASE("a job that never started ends with its tasks skipped") {
     CHECK(t.reason == "the job did not start");
   }
 }
+
+TEST_CASE("retention: the newest finished jobs are kept, and none too old - never an unfinished one") {
+  test::TempDir tmp;
+  auto s = open(tmp);
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 6; ++i) {
+    ids.push_back(s->create_job(push_job("main", std::to_string(i)), 1000 * i));
+    s->set_job_state(ids.back(), JobState::running, "", 1000 * i);
+    s->set_job_state(ids.back(), JobState::succeeded, "", 1000 * i + 10);
+  }
+  auto waiting_job = push_job("main", "w");
+  waiting_job.state = JobState::waiting;
+  auto waiting = s->create_job(waiting_job, 0);
+  auto queued = s->create_job(push_job("main", "q"), 0);
+  auto running = s->create_job(push_job("main", "r"), 0);
+  s->set_job_state(running, JobState::running, "", 0);
+  s->start_task(running, 0, "logs/r.log", 0, 0);
+  auto rerun = push_job("main", "0");
+  rerun.parent_job_id = ids[0];
+  auto child = s->create_job(rerun, 100);
+  s->set_job_state(child, JobState::failed, "x", 7000);
+
+  CHECK(s->prune({}, 10000).empty());  // no limit: nothing goes
+  auto pruned = s->prune({4, 0}, 10000);
+  REQUIRE(pruned.size() == 3);  // 7 finished, 4 kept
+  CHECK(pruned[0].id == ids[0]);
+  CHECK(pruned[0].tasks.size() == 2);  // returned with the tasks, for their logs
+  CHECK_FALSE(s->get_job(ids[0]));
+  CHECK_FALSE(s->get_job(child)->parent_job_id);  // the rerun no longer links to it
+  CHECK(s->get_job(ids[3]));
+  // By age: finished more than 2.5 s before 8 s: ids[3..5], not the rerun (7 s).
+  CHECK(s->prune({0, 2500}, 8000).size() == 3);
+  CHECK(s->get_job(child));
+  CHECK(s->prune({0, 1}, 1000000, 1).size() == 1);  // in batches
+  CHECK(s->prune({0, 1}, 1000000).empty());  // only unfinished jobs are left
+  for (auto id : {waiting, queued, running}) CHECK(s->get_job(id));
+}
