@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 2 (and CI's): install what is missing, build, run the whole
-# suite with ctest, then fuzz the loader for CWF_FUZZ_SECONDS (default 60).
+# suite with ctest, then run the fuzzers (the loader, webhook payloads,
+# signature checks) for CWF_FUZZ_SECONDS in all (default 60).
 # Fails if anything fails; the last line counts everything that ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -34,6 +34,7 @@ const std::vector<Command>& commands() {
       {"cancel", "cancel a job on a running runner (--server)", run_cancel},
       {"rerun", "run a job's workflow again on its commit (--server)", run_rerun},
       {"promote", "promote the release a build task made (--server)", run_promote},
+      {"healthcheck", "exit 0 when the runner here answers /healthz (a container's HEALTHCHECK)", run_healthcheck},
       {"version", "print the version and the libraries it was built with", run_version},
   };
   return table;

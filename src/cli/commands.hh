@@ -47,5 +47,6 @@ int run_jobs(const Args& args);
 int run_logs(const Args& args);
 int run_plan(const Args& args);
 int run_version(const Args& args);
+int run_healthcheck(const Args& args);
 
 }  // namespace cwf::cli

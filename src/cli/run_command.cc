@@ -152,6 +152,17 @@ int run_run(const Args& args) {
   if (int rc = parse_args(app, args); rc >= 0) return rc;
   o.retention.max_age_ms = static_cast<std::int64_t>(retain_days) * 86400000;
 
+  // Secrets mounted as files, as sidecars get them: NAME_FILE fills NAME.
+  for (const char* name : {"GITHUB_TOKEN", "GITLAB_TOKEN", "CONVOX_WORKFLOWS_API_TOKEN", "CONVOX_PASSWORD"}) {
+    std::string file = env_or((std::string(name) + "_FILE").c_str());
+    if (file.empty()) continue;
+    auto read = read_secret(file);
+    if (!read) {
+      std::cerr << "convox-workflows run: " << name << "_FILE: " << read.error().message << "\n";
+      return kExitUsage;
+    }
+    ::setenv(name, read->c_str(), 1);
+  }
   log::Level level;
   log::Format format;
   if (!log::parse_level(log_level, level) || !log::parse_format(log_format, format)) {

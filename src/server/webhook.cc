@@ -86,7 +86,7 @@ Result<StatusHint> parse_status_event(Forge forge, std::string_view event, std::
   };
   auto repo = find(repo_path);
   auto sha = find(sha_path);
-  if (!repo) return make_error("no " + dotted(repo_path) + " in the payload");
+  if (!repo || repo->empty()) return make_error("no " + dotted(repo_path) + " in the payload");
   if (!sha || sha->size() != 40 || sha->find_first_not_of("0123456789abcdef") != std::string::npos)
     return make_error("no commit SHA at " + dotted(sha_path) + " in the payload");
   return StatusHint{*repo, *sha};

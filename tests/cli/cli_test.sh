@@ -148,5 +148,8 @@ CONVOX_WORKFLOWS_LOG_FORMAT=xml run "an env variable is a flag too" 2 "$bin" run
 expect "an env variable is a flag too" err "--log-format is text or json"
 run "status without a runner" 1 "$bin" status --data-dir "$tmp/rd"
 expect "status without a runner" err "no runner state at $tmp/rd/state.json"
+run "healthcheck without a runner" 1 "$bin" healthcheck --listen 127.0.0.1:1 --timeout 1s
+expect "healthcheck says why" err "127.0.0.1:1/healthz: no answer"
+CONVOX_WORKFLOWS_LISTEN=nonsense run "healthcheck: a bad address" 2 "$bin" healthcheck
 
 summary cli

@@ -189,7 +189,10 @@ void FakeForge::serve_control() {
   });
   server_.Get("/_fake/posts", [this](const httplib::Request&, httplib::Response& res) {
     json out = json::array();
-    for (const auto& p : posts()) out.push_back({{"target", p.target}, {"body", json::parse(p.body, nullptr, false)}});
+    for (const auto& p : posts())
+      out.push_back({{"target", p.target},
+                     {"body", json::parse(p.body, nullptr, false)},
+                     {"authorization", p.header("Authorization") + p.header("PRIVATE-TOKEN")}});
     res.set_content(out.dump(), "application/json");
   });
 }

@@ -80,13 +80,14 @@ git -C "$tmp/acme-ops" add -A && git -C "$tmp/acme-ops" commit -qm workflows && 
 ops_sha=$(head_of acme-ops)
 printf 's3cret' >"$tmp/secret"
 data=$tmp/data
-run_it() {
-  GITHUB_TOKEN=ghp-t0ken GITLAB_TOKEN=glpat-t0ken start_runner r.log --config-repo "$tmp/forge/acme/ops.git" \
+printf 'ghp-t0ken\n' >"$tmp/gh-token"
+run_it() {  # with GITHUB_TOKEN or GITHUB_TOKEN_FILE set by the caller
+  GITLAB_TOKEN=glpat-t0ken start_runner r.log --config-repo "$tmp/forge/acme/ops.git" \
     --data-dir "$data" --github-url "file://$tmp/forge" --gitlab-url "file://$tmp/forge" \
     --github-api-url "$api" --gitlab-api-url "$api/api/v4" --public-url "http://ci.example.test/" \
     --status-grace 2s --github-webhook-secret-file "$tmp/secret"
 }
-run_it
+GITHUB_TOKEN=ghp-t0ken run_it
 wait_for "the runner serves" 10 grep -q '"listen": "127.0.0.1:[1-9]' "$data/state.json"
 base=$(runner_url "$data")
 wait_for "the workflows file applies" 10 in_log r.log "applied the workflows file revision=$ops_sha"
@@ -137,7 +138,7 @@ check "superseded, with the new head" reason_has 3 "superseded: main moved to ${
 stop_runner "SIGTERM with a job waiting"
 check "after a stop the job still waits" job_is "$data" 4 waiting
 old_base=$base
-run_it
+GITHUB_TOKEN_FILE=$tmp/gh-token run_it  # the token from a mounted secret file, as sidecars get it
 wait_for "the runner serves again" 10 bash -c "grep -q '\"listen\": \"127.0.0.1:[1-9]' '$data/state.json' && ! grep -qF '${old_base#http://}' '$data/state.json'"
 base=$(runner_url "$data")
 sleep 1
@@ -146,6 +147,9 @@ forge_says github acme/app "$four" "$green"
 status_hook acme/app "$four"
 check "the webhook reaches the new runner" status_is 202
 wait_for "it runs once green" 5 job_is "$data" 4 succeeded
+wait_for "its statuses carry the token read from GITHUB_TOKEN_FILE" 10 bash -c \
+  "/usr/bin/python3 '$src/tests/runner/fetch.py' GET '$api/_fake/posts' | grep -qF '\"authorization\":\"Bearer ghp-t0ken\",\"body\":{\"context\":\"convox-workflows/deploy\",\"description\":\"Succeeded'"
+run "healthcheck: the runner answers" 0 "$bin" healthcheck --listen "${base#http://}"
 
 # A forge outage: the job waits, the reason and /metrics say why, then it runs.
 printf '{"count": 9, "status": 503}' >"$tmp/trouble.json"
