@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the project needs, only those missing, with
-# no prompts. usage: install-deps.sh [build|test]
+# no prompts. usage: install-deps.sh [build|test|container]
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ pkg-config git
@@ -10,9 +10,13 @@ build_pkgs=(cmake ninja-build g++ pkg-config git
 # the fuzzer needs clang and its libFuzzer runtime; the web UI test, a real browser;
 # the forge client's TLS test, the openssl CLI for a throwaway certificate.
 test_pkgs=(python3 python3-jsonschema python3-yaml clang libclang-rt-14-dev chromium openssl)
+# The container test: podman with runc (crun fails on a cgroup v1 hybrid
+# host), debootstrap for a local base image (no registry is reachable).
+container_pkgs=(podman runc debootstrap)
 
 pkgs=("${build_pkgs[@]}")
-[ "${1:-build}" = test ] && pkgs+=("${test_pkgs[@]}")
+[ "${1:-build}" = test ] && pkgs+=("${test_pkgs[@]}" "${container_pkgs[@]}")
+[ "${1:-build}" = container ] && pkgs+=("${container_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,42 @@
+# convox-workflows as a sidecar: built on Debian bookworm with the -dev
+# packages, run on bookworm-slim with only the runtime libraries. Every flag
+# is also an environment variable (CONVOX_WORKFLOWS_<FLAG>); secrets can come
+# from files (GITHUB_TOKEN_FILE, GITLAB_TOKEN_FILE, CONVOX_PASSWORD_FILE,
+# CONVOX_WORKFLOWS_API_TOKEN_FILE). See docs/deploy.md.
+#
+#   podman build --format docker -t convox-workflows .     (or docker build)
+#   BASE_IMAGE / RUNTIME_IMAGE: a local base instead of Docker Hub's.
+ARG BASE_IMAGE=docker.io/library/debian:bookworm
+ARG RUNTIME_IMAGE=docker.io/library/debian:bookworm-slim
+
+FROM ${BASE_IMAGE} AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      cmake ninja-build g++ pkg-config libyaml-dev libgit2-dev libcpp-httplib-dev libsqlite3-dev \
+      libsqlitecpp-dev nlohmann-json3-dev libcli11-dev libssl-dev \
+ && rm -rf /var/lib/apt/lists/*
+COPY CMakeLists.txt /src/
+COPY src /src/src
+COPY schema /src/schema
+# RelWithDebInfo (-O2), as the tests build it: GCC 12 at -O3 warns falsely (-Wrestrict).
+RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCWF_BUILD_TESTS=OFF \
+ && cmake --build /build --target convox-workflows \
+ && strip /build/convox-workflows
+
+FROM ${RUNTIME_IMAGE}
+# The libraries the binary links, and the CA certificates HTTPS (git, the
+# forges' APIs, health checks) verifies against. tini reaps the tasks' orphans.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      ca-certificates libgit2-1.5 libyaml-0-2 libcpp-httplib0.11 libsqlite3-0 libssl3 tini \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin convox-workflows \
+ && mkdir -p /data && chown convox-workflows: /data
+COPY --from=build /build/convox-workflows /usr/local/bin/convox-workflows
+USER 10001
+ENV CONVOX_WORKFLOWS_LISTEN=0.0.0.0:8080 \
+    CONVOX_WORKFLOWS_DATA_DIR=/data
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s CMD ["convox-workflows", "healthcheck"]
+ENTRYPOINT ["tini", "--", "convox-workflows", "run"]
