@@ -16,7 +16,9 @@ tests/fuzz/run.sh "${CWF_FUZZ_SECONDS:-60}" | tee "$log"
 grep -q "^fuzz: 1 passed" "$log" && ran=$((ran + 1))
 # The image, built and run with podman (CWF_CONTAINER_TEST=0 skips it locally).
 if [ "${CWF_CONTAINER_TEST:-1}" != 0 ]; then
-  bash tests/container/container_test.sh . | tee "$log"
+  as_root=()  # debootstrap and rootful podman
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo -E)
+  "${as_root[@]}" bash tests/container/container_test.sh . | tee "$log"
   grep -q "^container: [0-9]* passed, 0 failed" "$log" || { echo "all: container test failed"; exit 1; }
   ran=$((ran + 1))
 fi
