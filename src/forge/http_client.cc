@@ -143,9 +143,8 @@ void ForgeHttp::abort() {
 }
 
 void ForgeHttp::count(const HttpReply& r) {
-  std::string cls = r.status == 0 ? (r.retry_after.count() > 0 && r.error.find("rate limit") != std::string::npos
-                                         ? "limited"
-                                         : "none")
+  // No answer never carries a wait; a wait without an answer is our own rate-limit hold.
+  std::string cls = r.status == 0 ? (r.retry_after.count() > 0 ? "limited" : "none")
                     : r.status == 429 ? "429"
                     : std::to_string(r.status / 100) + "xx";
   std::lock_guard lock(mu_);

@@ -54,7 +54,6 @@ class ForgeHttp {
   // Shutdown: requests in flight are cut, waits end, new ones fail at once.
   void abort();
 
-  const std::string& base_url() const { return base_url_; }
   HttpCounts counts() const;
   // The last request's class: "none" or "5xx" means the forge is down.
   std::string last_outcome() const;

@@ -2,6 +2,7 @@
 
 #include "runner/scheduler.hh"
 #include "util/log.hh"
+#include "util/workers.hh"
 
 namespace cwf::runner {
 
@@ -12,16 +13,7 @@ Gate::Gate(store::JobStore& store, std::map<std::string, forge::ForgeApi*> forge
 
 Gate::~Gate() { stop(); }
 
-void Gate::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  changed_.notify_all();
-  for (auto& t : workers_)
-    if (t.joinable()) t.join();
-  workers_.clear();
-}
+void Gate::stop() { stop_workers(mu_, stopping_, changed_, workers_); }
 
 void Gate::hold(const store::JobRecord& job) {
   {

@@ -4,6 +4,7 @@
 
 #include "config/duration.hh"
 #include "util/log.hh"
+#include "util/workers.hh"
 
 namespace cwf::runner {
 namespace {
@@ -154,16 +155,7 @@ void StatusReporter::flush(std::chrono::milliseconds max) {
   });
 }
 
-void StatusReporter::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  changed_.notify_all();
-  for (auto& t : workers_)
-    if (t.joinable()) t.join();
-  workers_.clear();
-}
+void StatusReporter::stop() { stop_workers(mu_, stopping_, changed_, workers_); }
 
 std::map<std::string, StatusReporter::Counts> StatusReporter::counts() const {
   std::lock_guard lock(mu_);
