@@ -2,7 +2,9 @@
 # Validates a generated file of 1,000 workflows with convox-workflows and, in
 # the same run, with /usr/bin/python3 + jsonschema (a peer validator: PyYAML
 # load + Draft 7 validation of the same schema). Prints each one's wall time
-# over RUNS runs (default 20, by hyperfine), the ratio of medians, and peak RSS.
+# over RUNS runs (default 20, by hyperfine), the ratio of medians, and peak RSS;
+# then where a small file's time goes: examples/seed-pipeline.yml validated,
+# against `version` (the process start alone).
 # Needs: hyperfine, time (Debian packages).
 # usage: bench/validate_bench.sh [BINARY] [RUNS]
 set -euo pipefail
@@ -36,3 +38,14 @@ for name, x in (("convox-workflows validate", ours), ("python3 + jsonschema", pe
 print(f"ratio (ours / peer): {ours['median'] / peer['median']:.3f}  (the peer takes {peer['median'] / ours['median']:.0f}x as long)")
 PY
 echo "peak RSS: convox-workflows $(rss_kb "$bin" validate "$tmp/w.yml") KiB, python3 + jsonschema $(rss_kb /usr/bin/python3 "$tmp/peer.py" schema/convox-workflows.schema.json "$tmp/w.yml") KiB"
+
+# A real file's size: the start-up is the whole cost.
+hyperfine -N --warmup 5 --runs $((runs * 2)) --export-json "$tmp/s.json" \
+  -n seed "$bin validate examples/seed-pipeline.yml" -n start-up "$bin version" >/dev/null
+/usr/bin/python3 - "$tmp/s.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+seed, start = r["seed"], r["start-up"]
+print(f"examples/seed-pipeline.yml  median {seed['median'] * 1000:7.1f} ms  (max {seed['max'] * 1000:.1f} ms); "
+      f"the process start alone (version) {start['median'] * 1000:.1f} ms")
+PY

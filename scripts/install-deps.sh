@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ pkg-config git
-  libyaml-dev libgit2-dev libcpp-httplib-dev libspdlog-dev libfmt-dev catch2
+  libyaml-cpp-dev libgit2-dev libcpp-httplib-dev libspdlog-dev libfmt-dev catch2
   libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libcli11-dev libssl-dev)
 # The schema agreement test runs Debian's python3 with jsonschema and PyYAML;
 # the fuzzer needs clang and its libFuzzer runtime; the web UI test, a real browser;

@@ -115,6 +115,15 @@ int run_run(const Args& args) {
       "LOG_LIMIT");
   env(app.add_option("--log-format", log_format, "text or json (default text)"), "LOG_FORMAT");
   env(app.add_option("--log-level", log_level, "debug, info, warn or error (default info)"), "LOG_LEVEL");
+  log::Options log_options;
+  int log_file_max_mib = 10;
+  env(app.add_option("--log-file", log_options.file, "write the runner's log to this file, not stderr"), "LOG_FILE");
+  env(app.add_option("--log-file-max-mb", log_file_max_mib, "rotate the log file past this many MiB (default 10)")
+          ->check(CLI::Range(1, 1 << 20)),
+      "LOG_FILE_MAX_MB");
+  env(app.add_option("--log-file-keep", log_options.file_keep, "rotated log files kept: FILE.1 ... (default 5)")
+          ->check(CLI::Range(1, 1000)),
+      "LOG_FILE_KEEP");
   std::string listen = "127.0.0.1:8080", github_secret_file, gitlab_secret_file, api_token_file;
   env(app.add_option("--api-token-file", api_token_file,
                      "the bearer token of the API's trigger, cancel and rerun (or CONVOX_WORKFLOWS_API_TOKEN)"),
@@ -163,13 +172,15 @@ int run_run(const Args& args) {
     }
     ::setenv(name, read->c_str(), 1);
   }
-  log::Level level;
-  log::Format format;
-  if (!log::parse_level(log_level, level) || !log::parse_format(log_format, format)) {
+  if (!log::parse_level(log_level, log_options.level) || !log::parse_format(log_format, log_options.format)) {
     std::cerr << "convox-workflows run: --log-format is text or json; --log-level is debug, info, warn or error\n";
     return kExitUsage;
   }
-  log::configure(level, format);
+  log_options.file_max_bytes = static_cast<std::uint64_t>(log_file_max_mib) << 20;
+  if (auto configured = log::configure(log_options); !configured) {
+    std::cerr << "convox-workflows run: --log-file: " << configured.error().message << "\n";
+    return kExitUsage;
+  }
   if (o.config_repo.empty() == o.workflows_file.empty()) {
     std::cerr << "convox-workflows run: give the workflows file's place: --config-repo URL (with --config-branch and "
                  "--config-path) or --workflows-file PATH\n";

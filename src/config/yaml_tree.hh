@@ -1,6 +1,6 @@
 #pragma once
 
-// A small YAML document tree built from libyaml's parser events. Owning the
+// A small YAML document tree built from yaml-cpp's parser events. Owning the
 // tree lets us keep duplicate keys for reporting, bound nesting depth and
 // alias expansion while parsing, and know whether a scalar was quoted.
 // yaml_tree.cc is the only file that includes the YAML library.
@@ -61,16 +61,13 @@ class Document {
 
  private:
   friend class TreeBuilder;
-  struct Free {
-    void operator()(char* p) const;
-  };
   Node& new_node();
 
   // Nodes in chunks: stable addresses, a handful of allocations per file.
   std::vector<std::unique_ptr<Node[]>> chunks_;
   std::size_t used_in_chunk_ = 0;
-  // Scalar texts, taken over from libyaml's events instead of copied.
-  std::vector<std::unique_ptr<char, Free>> texts_;
+  // Scalar texts; a deque never moves its elements, so views stay valid.
+  std::deque<std::string> texts_;
   std::deque<std::string> tags_;
   // Every collection's children, one after the other: one allocation for
   // the whole file instead of one per map and list.

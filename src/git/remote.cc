@@ -40,7 +40,10 @@ int acquire_credential(git_credential** out, const char* /*url*/, const char* us
 }
 
 git_remote_callbacks callbacks(CredentialState& state) {
-  git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
+  // The _init functions, not the *_INIT macros: the macros leave fields to
+  // zero-initialisation, which clang's -Wmissing-field-initializers reports.
+  git_remote_callbacks cb;
+  git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
   cb.credentials = acquire_credential;
   cb.payload = &state;
   return cb;
@@ -110,7 +113,8 @@ std::optional<Error> fetch_branches(const std::filesystem::path& mirror, const s
   for (auto& s : specs) ptrs.push_back(s.data());
   git_strarray refspecs{ptrs.data(), ptrs.size()};
   CredentialState state{&creds};
-  git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
+  git_fetch_options opts;
+  git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
   opts.callbacks = callbacks(state);
   opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
   opts.update_fetchhead = 0;

@@ -59,7 +59,8 @@ Result<std::string> checkout_workspace(const std::string& source, const std::str
   git_oid oid;
   if (git_oid_fromstr(&oid, sha.c_str()) != 0) return git_failure("bad commit id '" + sha + "'");
   if (git_repository_set_head_detached(repo->get(), &oid) != 0) return git_failure("cannot check out " + sha);
-  git_checkout_options opts = GIT_CHECKOUT_OPTIONS_INIT;
+  git_checkout_options opts;  // the _init function, as in remote.cc
+  git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
   opts.checkout_strategy = GIT_CHECKOUT_FORCE;
   if (git_checkout_head(repo->get(), &opts) != 0) return git_failure("cannot check out " + sha);
   return sha;

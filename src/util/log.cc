@@ -1,30 +1,39 @@
 #include "util/log.hh"
 
+#include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <ctime>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 
 namespace cwf::log {
 namespace {
 
 constexpr const char* kLevels[] = {"debug", "info", "warn", "error"};
-Level g_level = Level::info;
-Format g_format = Format::text;
-std::mutex g_mutex;
 
-std::string timestamp() {
-  using namespace std::chrono;
-  auto now = system_clock::now();
-  std::time_t t = system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms));
-  return buf;
+spdlog::level::level_enum to_spdlog(Level l) {
+  switch (l) {
+    case Level::debug: return spdlog::level::debug;
+    case Level::info: return spdlog::level::info;
+    case Level::warn: return spdlog::level::warn;
+    case Level::error: break;
+  }
+  return spdlog::level::err;
+}
+
+Level from_spdlog(spdlog::level::level_enum l) {
+  if (l <= spdlog::level::debug) return Level::debug;
+  if (l == spdlog::level::info) return Level::info;
+  if (l == spdlog::level::warn) return Level::warn;
+  return Level::error;
+}
+
+std::string json_string(std::string_view s) {
+  return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // key=value, quoted when the value has spaces, quotes or nothing at all.
@@ -33,11 +42,82 @@ void append_text_field(std::string& line, const std::string& key, const std::str
   line += key;
   line += '=';
   bool quote = value.empty() || value.find_first_of(" \t\"=\n") != std::string::npos;
-  if (!quote) {
-    line += value;
-    return;
+  line += quote ? json_string(value) : value;
+}
+
+// The record's envelope, its time and level, around the body write() made:
+// spdlog's pattern flags can't escape structured fields for JSON, so the body
+// comes escaped and the formatter only frames it.
+class RecordFormatter final : public spdlog::formatter {
+ public:
+  explicit RecordFormatter(Format format) : format_(format) {}
+
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    auto put = [&dest](std::string_view s) { dest.append(s.data(), s.data() + s.size()); };
+    Level level = from_spdlog(msg.level);
+    const char* name = kLevels[static_cast<int>(level)];
+    if (format_ == Format::json) {
+      put("{\"time\":\"");
+      put(timestamp(msg.time));
+      put("\",\"level\":\"");
+      put(name);
+      put("\",");
+      put({msg.payload.data(), msg.payload.size()});
+      put("}\n");
+    } else {
+      put(timestamp(msg.time));
+      put(" ");
+      put(name);
+      put(level == Level::info || level == Level::warn ? "  " : " ");
+      put({msg.payload.data(), msg.payload.size()});
+      put("\n");
+    }
   }
-  line += nlohmann::json(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+
+  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<RecordFormatter>(format_); }
+
+ private:
+  // 2026-12-01T20:02:20.123Z
+  std::string_view timestamp(spdlog::log_clock::time_point t) {
+    using namespace std::chrono;
+    std::time_t secs = spdlog::log_clock::to_time_t(t);
+    auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count() % 1000;
+    if (secs != cached_secs_) {
+      std::tm tm{};
+      gmtime_r(&secs, &tm);
+      cached_len_ = std::strftime(buf_, sizeof buf_, "%Y-%m-%dT%H:%M:%S", &tm);
+      cached_secs_ = secs;
+    }
+    std::snprintf(buf_ + cached_len_, sizeof buf_ - cached_len_, ".%03dZ", static_cast<int>(ms));
+    return {buf_, cached_len_ + 5};
+  }
+
+  Format format_;
+  char buf_[40] = {};
+  std::time_t cached_secs_ = -1;
+  std::size_t cached_len_ = 0;
+};
+
+struct Sink {
+  std::shared_ptr<spdlog::logger> logger;
+  Format format = Format::text;
+};
+
+std::mutex g_mutex;
+std::atomic<int> g_level{static_cast<int>(Level::info)};
+
+std::shared_ptr<spdlog::logger> make_logger(spdlog::sink_ptr sink, Format format) {
+  // Not registered with spdlog: no global registry, no flusher thread.
+  auto logger = std::make_shared<spdlog::logger>("convox-workflows", std::move(sink));
+  logger->set_formatter(std::make_unique<RecordFormatter>(format));
+  logger->set_level(spdlog::level::trace);  // write() filters by our level
+  logger->flush_on(spdlog::level::trace);   // each line reaches the terminal or file at once
+  return logger;
+}
+
+Sink& current() {  // under g_mutex
+  static Sink sink{make_logger(std::make_shared<spdlog::sinks::stderr_sink_mt>(), Format::text), Format::text};
+  return sink;
 }
 
 }  // namespace
@@ -58,33 +138,44 @@ bool parse_format(std::string_view s, Format& out) {
   return true;
 }
 
-void configure(Level level, Format format) {
+Result<bool> configure(const Options& options) {
+  spdlog::sink_ptr sink;
+  if (options.file.empty()) {
+    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  } else {
+    try {
+      sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+          options.file, static_cast<std::size_t>(options.file_max_bytes), options.file_keep);
+    } catch (const spdlog::spdlog_ex& e) {
+      return make_error(e.what());
+    }
+  }
+  auto logger = make_logger(std::move(sink), options.format);
   std::lock_guard lock(g_mutex);
-  g_level = level;
-  g_format = format;
+  current() = {std::move(logger), options.format};
+  g_level = static_cast<int>(options.level);
+  return true;
 }
 
-bool enabled(Level level) { return level >= g_level; }
+bool enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
 
 void write(Level level, std::string_view message, const Fields& fields) {
   if (!enabled(level)) return;
-  std::string line;
-  if (g_format == Format::json) {
-    nlohmann::ordered_json j;
-    j["time"] = timestamp();
-    j["level"] = kLevels[static_cast<int>(level)];
-    j["msg"] = std::string(message);
-    for (const auto& [k, v] : fields) j[k] = v;
-    line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  } else {
-    line = timestamp() + " " + kLevels[static_cast<int>(level)] + (level == Level::info || level == Level::warn ? "  " : " ");
-    line.append(message);
-    for (const auto& [k, v] : fields) append_text_field(line, k, v);
+  Sink sink;
+  {
+    std::lock_guard lock(g_mutex);
+    sink = current();
   }
-  line += '\n';
-  std::lock_guard lock(g_mutex);
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+  std::string body;
+  if (sink.format == Format::json) {
+    body = "\"msg\":" + json_string(message);
+    for (const auto& [k, v] : fields) body += "," + json_string(k) + ":" + json_string(v);
+  } else {
+    body.append(message);
+    for (const auto& [k, v] : fields) append_text_field(body, k, v);
+  }
+  // The string_view overload: the body is never read as a format string.
+  sink.logger->log(to_spdlog(level), spdlog::string_view_t(body.data(), body.size()));
 }
 
 }  // namespace cwf::log

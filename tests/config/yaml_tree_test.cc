@@ -101,3 +101,126 @@ TEST_CASE("a second document is refused") {
   REQUIRE(d.error_count() == 1);
   CHECK(d.items()[0].pos.line == 2);
 }
+
+TEST_CASE("columns count characters, not bytes, and a byte-order mark is not a column") {
+  Diagnostics d;
+  auto doc = parse("\xEF\xBB\xBF" "a: \xC3\xA9t\xC3\xA9\nb: [\xC3\xA9, x]\n", d);
+  REQUIRE_FALSE(d.has_errors());
+  const yaml::Node& root = *doc->root();
+  CHECK(root.key(0).pos.column == 1);
+  CHECK(root.val(0).value == "\xC3\xA9t\xC3\xA9");
+  const yaml::Node& list = root.val(1);
+  REQUIRE(list.children.size() == 2);
+  CHECK(list.children[1]->pos.line == 2);
+  CHECK(list.children[1]->pos.column == 8);  // "b: [é, x]": x is the 8th character
+}
+
+TEST_CASE("a missing value is an empty plain scalar right after its ':' or '-'") {
+  Diagnostics d;
+  auto doc = parse("a:   # nothing here\n  # nor here\nb: ~\nc:\n  -\n  - null\nd: &n\n", d);
+  REQUIRE_FALSE(d.has_errors());
+  const yaml::Node& root = *doc->root();
+  const yaml::Node& a = root.val(0);
+  CHECK(a.is_scalar());
+  CHECK(a.plain);
+  CHECK(a.value.empty());
+  CHECK(yaml::resolve(a) == ScalarType::null);
+  CHECK(a.pos.line == 1);
+  CHECK(a.pos.column == 3);
+  CHECK(root.val(1).value == "~");
+  CHECK(root.val(1).pos.column == 4);
+  const yaml::Node& c = root.val(2);
+  REQUIRE(c.children.size() == 2);
+  CHECK(c.children[0]->pos.line == 5);
+  CHECK(c.children[0]->pos.column == 4);
+  CHECK(c.children[1]->value == "null");
+  CHECK(yaml::resolve(*c.children[1]) == ScalarType::null);
+  CHECK(root.val(3).pos.column == 4);  // at its anchor
+}
+
+TEST_CASE("quoted and block scalars are strings, tags are kept, an unknown tag is reported") {
+  Diagnostics d;
+  auto doc = parse("a: 'it''s'\nb: |\n  line\nc: !!int 7\nd: !custom x\n", d);
+  const yaml::Node& root = *doc->root();
+  CHECK(root.val(0).value == "it's");
+  CHECK_FALSE(root.val(0).plain);
+  CHECK(root.val(1).value == "line\n");
+  CHECK(yaml::resolve(root.val(1)) == ScalarType::string);
+  REQUIRE(root.val(2).tag != nullptr);
+  CHECK(*root.val(2).tag == "tag:yaml.org,2002:int");
+  REQUIRE(d.error_count() == 1);
+  CHECK(d.items()[0].message == "unsupported YAML tag '!custom'");
+  CHECK(d.items()[0].pos.line == 5);
+}
+
+TEST_CASE("what yaml-cpp 0.7 lets through and YAML does not is refused") {
+  struct Case {
+    const char* text;
+    int line, column;
+    const char* message;
+  };
+  const Case cases[] = {
+      // A quoted scalar left open at the end of the file (yaml-cpp closes it there).
+      {"a: \"open\n", 2, 1, "invalid YAML: found unexpected end of stream while scanning a quoted scalar"},
+      {"a: 'it''s\n", 2, 1, "invalid YAML: found unexpected end of stream while scanning a quoted scalar"},
+      {"a: \"x\\\"\n", 2, 1, "invalid YAML: found unexpected end of stream while scanning a quoted scalar"},
+      // An empty entry in a flow sequence (yaml-cpp reads a null).
+      {"a: [x, , y]\n", 1, 8, "invalid YAML: did not find expected node content while parsing a flow node"},
+      {"a: [, y]\n", 1, 5, "invalid YAML: did not find expected node content while parsing a flow node"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    Diagnostics d;
+    auto doc = parse(c.text, d);
+    REQUIRE(d.error_count() == 1);
+    CHECK(d.items()[0].message == c.message);
+    CHECK(d.items()[0].pos.line == c.line);
+    CHECK(d.items()[0].pos.column == c.column);
+    CHECK(doc->root() == nullptr);
+  }
+  Diagnostics d;
+  parse("a: [x, y, ]\nb: {c: , d}\n", d);  // a trailing comma and empty map values are YAML
+  CHECK_FALSE(d.has_errors());
+}
+
+TEST_CASE("yaml-cpp's errors come out in the project's wording, at the offending character") {
+  struct Case {
+    const char* text;
+    int line, column;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"a: \"a\\qb\"\n", 1, 6, "invalid YAML: found unknown escape character while parsing a quoted scalar"},
+      {"a: [1, 2\n", 2, 1, "invalid YAML: did not find expected ',' or ']' while parsing a flow sequence"},
+      {"a: [1]]\n", 1, 7, "invalid YAML: found an unmatched ']' or '}'"},
+      {"a: *nowhere\n", 1, 4, "alias to an unknown anchor"},
+      {"a: &x [*x]\n", 1, 8, "alias to an unknown anchor"},  // an anchor names its node once complete
+      {"a: b: c\n", 1, 5, "invalid YAML: mapping values are not allowed in this context"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    Diagnostics d;
+    auto doc = parse(c.text, d);
+    REQUIRE(d.error_count() == 1);
+    CHECK(d.items()[0].message == c.message);
+    CHECK(d.items()[0].pos.line == c.line);
+    CHECK(d.items()[0].pos.column == c.column);
+  }
+}
+
+TEST_CASE("a long single line costs linear time to locate") {
+  // A 500 KB flow list on one line: positions are found from a cursor, not by
+  // rescanning the line for every event.
+  std::string text = "a: [";
+  for (int i = 0; i < 50000; ++i) text += "xxxxxxxx, ";
+  text += "y]\n";
+  Diagnostics d;
+  auto start = std::chrono::steady_clock::now();
+  auto doc = parse(text, d);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  REQUIRE_FALSE(d.has_errors());
+  const auto& items = doc->root()->val(0).children;
+  REQUIRE(items.size() == 50001);
+  CHECK(items.back()->pos.column == 5 + 50000 * 10);
+  CHECK(elapsed < std::chrono::seconds(20));  // quadratic would be hours; this bounds a hang, not speed
+}

@@ -54,8 +54,10 @@ if ! podman image exists "$base"; then
 fi
 
 started=$SECONDS
+# CWF_WERROR=ON: the image's Release build (GCC, -O3) is one of the project's
+# own warning checks.
 podman build --format docker --network host --build-arg BASE_IMAGE="$base" --build-arg RUNTIME_IMAGE="$base" \
-  -t "$image" "$src" >"$tmp/build.log" 2>&1
+  --build-arg CWF_WERROR=ON -t "$image" "$src" >"$tmp/build.log" 2>&1
 rc=$?
 if [ "$rc" -ne 0 ]; then tail -30 "$tmp/build.log"; fi
 check "the image builds from the Dockerfile ($((SECONDS - started)) s)" test "$rc" -eq 0
@@ -63,6 +65,13 @@ check "the image builds from the Dockerfile ($((SECONDS - started)) s)" test "$r
 podman image inspect "$image" --format '{{.Config.User}} {{json .Config.Entrypoint}} {{json .Config.ExposedPorts}} {{json .Config.Volumes}}' >"$tmp/inspect"
 check "non-root, its entry point, port 8080, /data a volume" grep -qF '10001 ["tini","--","convox-workflows","run"] {"8080/tcp":{}} {"/data":{}}' "$tmp/inspect"
 podman image inspect "$image" --format '{{json .Config.Healthcheck}}' >"$tmp/health"
+# The binary: a Release build (no debug info), stripped (no symbol table).
+cid=$(podman create "$image")
+podman cp "$cid:/usr/local/bin/convox-workflows" "$tmp/image-binary" >/dev/null
+podman rm "$cid" >/dev/null
+check "the image's binary is stripped, without debug info" \
+  sh -c "! readelf -S '$tmp/image-binary' | grep -qE '\\.(symtab|debug_info)'"
+echo "image: $(podman image inspect "$image" --format '{{.Size}}' | awk '{printf "%.1f MB", $1 / 1e6}'), binary: $(stat -c %s "$tmp/image-binary" | awk '{printf "%.1f MB", $1 / 1e6}')"
 check "a HEALTHCHECK without curl" grep -qF '"convox-workflows","healthcheck"' "$tmp/health"
 
 # A bare repository the container reads (owned by its user: libgit2 checks

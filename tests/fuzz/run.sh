@@ -12,7 +12,7 @@ if [ "$seconds" -eq 0 ]; then
   exit 0
 fi
 if [ ! -f build-fuzz/build.ninja ] || ! grep -q signature_fuzzer build-fuzz/build.ninja; then
-  CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCWF_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCWF_FUZZ=ON -DCWF_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
 cmake --build build-fuzz -j "$(nproc)" >/dev/null
 mkdir -p build-fuzz/crashes build-fuzz/corpus/loader build-fuzz/corpus/webhook build-fuzz/corpus/signature

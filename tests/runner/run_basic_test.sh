@@ -132,4 +132,15 @@ expect "file: the runner's forge token is not passed to tasks" out "token=unset"
 sed -i '/name: broken/,$d' "$wf"
 wait_for "file: the fix applies" 10 "$bin" status --data-dir "$data2"
 stop_runner "file runner"
+
+# --log-file: the runner's log goes to a rotated file, not stderr.
+run "log file: a runner with --log-file" 0 "$bin" run --once --listen off --workflows-file "$wf" --data-dir "$data2" \
+  --log-format json --log-file "$tmp/logs/runner.log"
+lacks "log file: nothing on stderr" err "applied the workflows file"
+check "log file: the log is in the file, JSON lines" grep -qF '"level":"info","msg":"applied the workflows file"' "$tmp/logs/runner.log"
+touch "$tmp/not-a-dir"
+run "log file: one that can't be opened is a usage error" 2 "$bin" run --once --listen off --workflows-file "$wf" \
+  --data-dir "$data2" --log-file "$tmp/not-a-dir/runner.log"
+expect "log file: and says which file" err "--log-file: "
+expect "log file: and names it" err "$tmp/not-a-dir/runner.log"
 summary run_basic

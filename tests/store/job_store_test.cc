@@ -51,8 +51,10 @@ TEST_CASE("a job's life in the store") {
   s->update_task_log(id, 0, 42);
   TaskOutcome o;
   o.exit_code = 0;
-  o.build_id = "B1";
-  o.release_id = "R1";
+  // From temporaries: assigned the bare literals, GCC 12 at -O3 (Release) warns
+  // -Wmaybe-uninitialized inside std::string, falsely.
+  o.build_id = std::string("B1");
+  o.release_id = std::string("R1");
   o.log_bytes = 100;
   s->finish_task(id, 0, o, 3000);
   TaskOutcome skipped;
