@@ -1,5 +1,6 @@
 #include "util/log.hh"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <ctime>
@@ -34,6 +35,21 @@ Level from_spdlog(spdlog::level::level_enum l) {
 
 std::string json_string(std::string_view s) {
   return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Callers pass redacted URLs; this is the net under them, for text they
+// quote from elsewhere (a library's error naming a remote): the userinfo of
+// every URL in a line becomes ***, as config::redact_url does for one URL.
+std::string redacted(std::string_view text) {
+  std::string s(text);
+  for (std::size_t p = s.find("://"); p != std::string::npos; p = s.find("://", p + 3)) {
+    std::size_t host = p + 3;
+    std::size_t end = std::min(s.size(), s.find_first_of("/ \t\r\n\"'<>`", host));
+    std::size_t at = end > host ? s.rfind('@', end - 1) : std::string::npos;
+    if (at == std::string::npos || at < host || s.compare(host, at - host, "***") == 0) continue;
+    s.replace(host, at - host, "***");
+  }
+  return s;
 }
 
 // key=value, quoted when the value has spaces, quotes or nothing at all.
@@ -168,11 +184,11 @@ void write(Level level, std::string_view message, const Fields& fields) {
   }
   std::string body;
   if (sink.format == Format::json) {
-    body = "\"msg\":" + json_string(message);
-    for (const auto& [k, v] : fields) body += "," + json_string(k) + ":" + json_string(v);
+    body = "\"msg\":" + json_string(redacted(message));
+    for (const auto& [k, v] : fields) body += "," + json_string(k) + ":" + json_string(redacted(v));
   } else {
-    body.append(message);
-    for (const auto& [k, v] : fields) append_text_field(body, k, v);
+    body = redacted(message);
+    for (const auto& [k, v] : fields) append_text_field(body, k, redacted(v));
   }
   // The string_view overload: the body is never read as a format string.
   sink.logger->log(to_spdlog(level), spdlog::string_view_t(body.data(), body.size()));

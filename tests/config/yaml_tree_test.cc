@@ -10,6 +10,24 @@ namespace {
 
 std::unique_ptr<yaml::Document> parse(const std::string& text, Diagnostics& d) { return yaml::parse(text, d); }
 
+struct ErrorCase {
+  const char* text;
+  int line, column;
+  const char* message;
+};
+
+// TEXT gives exactly one error, MESSAGE at LINE:COLUMN, and no document.
+void expect_one_error(const ErrorCase& c) {
+  INFO(c.text);
+  Diagnostics d;
+  auto doc = parse(c.text, d);
+  REQUIRE(d.error_count() == 1);
+  CHECK(d.items()[0].message == c.message);
+  CHECK(d.items()[0].pos.line == c.line);
+  CHECK(d.items()[0].pos.column == c.column);
+  CHECK(doc->root() == nullptr);
+}
+
 }  // namespace
 
 TEST_CASE("positions are 1-based and duplicate keys are kept") {
@@ -154,12 +172,7 @@ TEST_CASE("quoted and block scalars are strings, tags are kept, an unknown tag i
 }
 
 TEST_CASE("what yaml-cpp 0.7 lets through and YAML does not is refused") {
-  struct Case {
-    const char* text;
-    int line, column;
-    const char* message;
-  };
-  const Case cases[] = {
+  const ErrorCase cases[] = {
       // A quoted scalar left open at the end of the file (yaml-cpp closes it there).
       {"a: \"open\n", 2, 1, "invalid YAML: found unexpected end of stream while scanning a quoted scalar"},
       {"a: 'it''s\n", 2, 1, "invalid YAML: found unexpected end of stream while scanning a quoted scalar"},
@@ -168,28 +181,14 @@ TEST_CASE("what yaml-cpp 0.7 lets through and YAML does not is refused") {
       {"a: [x, , y]\n", 1, 8, "invalid YAML: did not find expected node content while parsing a flow node"},
       {"a: [, y]\n", 1, 5, "invalid YAML: did not find expected node content while parsing a flow node"},
   };
-  for (const auto& c : cases) {
-    INFO(c.text);
-    Diagnostics d;
-    auto doc = parse(c.text, d);
-    REQUIRE(d.error_count() == 1);
-    CHECK(d.items()[0].message == c.message);
-    CHECK(d.items()[0].pos.line == c.line);
-    CHECK(d.items()[0].pos.column == c.column);
-    CHECK(doc->root() == nullptr);
-  }
+  for (const auto& c : cases) expect_one_error(c);
   Diagnostics d;
   parse("a: [x, y, ]\nb: {c: , d}\n", d);  // a trailing comma and empty map values are YAML
   CHECK_FALSE(d.has_errors());
 }
 
 TEST_CASE("yaml-cpp's errors come out in the project's wording, at the offending character") {
-  struct Case {
-    const char* text;
-    int line, column;
-    const char* message;
-  };
-  const Case cases[] = {
+  const ErrorCase cases[] = {
       {"a: \"a\\qb\"\n", 1, 6, "invalid YAML: found unknown escape character while parsing a quoted scalar"},
       {"a: [1, 2\n", 2, 1, "invalid YAML: did not find expected ',' or ']' while parsing a flow sequence"},
       {"a: [1]]\n", 1, 7, "invalid YAML: found an unmatched ']' or '}'"},
@@ -197,15 +196,7 @@ TEST_CASE("yaml-cpp's errors come out in the project's wording, at the offending
       {"a: &x [*x]\n", 1, 8, "alias to an unknown anchor"},  // an anchor names its node once complete
       {"a: b: c\n", 1, 5, "invalid YAML: mapping values are not allowed in this context"},
   };
-  for (const auto& c : cases) {
-    INFO(c.text);
-    Diagnostics d;
-    auto doc = parse(c.text, d);
-    REQUIRE(d.error_count() == 1);
-    CHECK(d.items()[0].message == c.message);
-    CHECK(d.items()[0].pos.line == c.line);
-    CHECK(d.items()[0].pos.column == c.column);
-  }
+  for (const auto& c : cases) expect_one_error(c);
 }
 
 TEST_CASE("a long single line costs linear time to locate") {

@@ -136,8 +136,8 @@ stop_runner "file runner"
 # --log-file: the runner's log goes to a rotated file, not stderr.
 run "log file: a runner with --log-file" 0 "$bin" run --once --listen off --workflows-file "$wf" --data-dir "$data2" \
   --log-format json --log-file "$tmp/logs/runner.log"
-lacks "log file: nothing on stderr" err "applied the workflows file"
-check "log file: the log is in the file, JSON lines" grep -qF '"level":"info","msg":"applied the workflows file"' "$tmp/logs/runner.log"
+lacks "log file: nothing on stderr" err "runner started"
+check "log file: the log is in the file, JSON lines" grep -qF '"level":"info","msg":"runner started"' "$tmp/logs/runner.log"
 touch "$tmp/not-a-dir"
 run "log file: one that can't be opened is a usage error" 2 "$bin" run --once --listen off --workflows-file "$wf" \
   --data-dir "$data2" --log-file "$tmp/not-a-dir/runner.log"

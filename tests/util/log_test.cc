@@ -129,3 +129,25 @@ TEST_CASE("a log file that can't be opened is an error and leaves the log as it 
   CHECK(r.error().message.find(o.file) != std::string::npos);
   log::info("still writes to stderr");  // no crash: the old sink stays
 }
+
+TEST_CASE("no URL's credentials reach the log, whatever a caller passes") {
+  test::TempDir dir;
+  for (auto format : {log::Format::text, log::Format::json}) {
+    {
+      LogToFile to(dir, format);
+      log::error("cannot fetch from https://x-access-token:ghs_secret1@github.com/acme/web.git: 401",
+                 {{"remote", "https://user:hunter2@git.example/a.git"},
+                  {"error", "failed 'http://tok3n@10.0.0.1:8080/x' and ssh://deploy:pw@host"},
+                  {"already", "https://***@github.com/acme/web.git"},
+                  {"plain", "see https://example.com/path?a=b@c"}});
+    }
+    std::string text = test::read_file(dir.path() / "runner.log");
+    INFO(text);
+    for (const char* secret : {"ghs_secret1", "hunter2", "tok3n", "deploy:pw", "x-access-token"})
+      CHECK(text.find(secret) == std::string::npos);
+    CHECK(text.find("https://***@github.com/acme/web.git: 401") != std::string::npos);
+    CHECK(text.find("https://***@git.example/a.git") != std::string::npos);
+    CHECK(text.find("a=b@c") != std::string::npos);  // an @ past the host is no credential
+    std::filesystem::remove(dir.path() / "runner.log");
+  }
+}
