@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <istream>
 #include <streambuf>
+#include <utility>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
@@ -71,9 +72,6 @@ class Locator {
   int line_ = 1, column_ = 1;
 };
 
-// yaml-cpp reports `~`, `null` and an empty value alike, as a null event.
-// libyaml gave the null's own text, and an empty value the position right
-// after its ':', '-' or ',': messages about a missing value point there.
 // The node's text after its properties (&anchor, !tag).
 std::string_view content_of(std::string_view rest) {
   while (!rest.empty() && (rest[0] == '&' || rest[0] == '!')) {
@@ -85,6 +83,9 @@ std::string_view content_of(std::string_view rest) {
   return rest;
 }
 
+// yaml-cpp reports `~`, `null` and an empty value alike, as a null event.
+// libyaml gave the null's own text, and an empty value the position right
+// after its ':', '-' or ',': messages about a missing value point there.
 std::string_view null_word(std::string_view rest) {
   rest = content_of(rest);
   for (std::string_view w : {"~", "null", "Null", "NULL"}) {
@@ -215,13 +216,14 @@ class TreeBuilder final : public YAML::EventHandler {
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     std::size_t byte = locator_.byte_of(mark);
+    std::size_t floor = std::exchange(last_byte_, std::max(last_byte_, byte));  // the back-scan stops there
     std::string_view word = null_word(text_.substr(byte));
     bool has_properties = byte < text_.size() && (text_[byte] == '&' || text_[byte] == '!');
     if (word.empty() && !has_properties) {
       // yaml-cpp 0.7 reads `[a, , b]` as having a null; YAML (and libyaml) has no empty flow entry.
       if (!stack_.empty() && stack_.back().flow_sequence)
         throw Abort{locator_.at(byte), "invalid YAML: did not find expected node content while parsing a flow node"};
-      byte = after_previous_token(text_, byte, last_byte_);
+      byte = after_previous_token(text_, byte, floor);
     }
     Node& n = make(Kind::scalar, locator_.at(byte), "?");
     n.plain = true;

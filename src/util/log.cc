@@ -45,9 +45,10 @@ std::string redacted(std::string_view text) {
   for (std::size_t p = s.find("://"); p != std::string::npos; p = s.find("://", p + 3)) {
     std::size_t host = p + 3;
     std::size_t end = std::min(s.size(), s.find_first_of("/ \t\r\n\"'<>`", host));
-    std::size_t at = end > host ? s.rfind('@', end - 1) : std::string::npos;
-    if (at == std::string::npos || at < host || s.compare(host, at - host, "***") == 0) continue;
-    s.replace(host, at - host, "***");
+    // Only within this URL's authority: a line of many "://" costs linear time.
+    std::size_t at = std::string_view(s).substr(host, end - host).rfind('@');
+    if (at == std::string::npos || std::string_view(s).substr(host, at) == "***") continue;
+    s.replace(host, at, "***");
   }
   return s;
 }
