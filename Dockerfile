@@ -37,9 +37,11 @@ RUN apt-get update \
  && mkdir -p /data && chown convox-workflows: /data
 COPY --from=build /build/convox-workflows /usr/local/bin/convox-workflows
 USER 10001
+# Probes get a listener of their own (8081), so a busy API never fails them.
 ENV CONVOX_WORKFLOWS_LISTEN=0.0.0.0:8080 \
+    CONVOX_WORKFLOWS_HEALTH_LISTEN=0.0.0.0:8081 \
     CONVOX_WORKFLOWS_DATA_DIR=/data
 VOLUME ["/data"]
-EXPOSE 8080
+EXPOSE 8080 8081
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s CMD ["convox-workflows", "healthcheck"]
 ENTRYPOINT ["tini", "--", "convox-workflows", "run"]

@@ -16,6 +16,9 @@ container_pkgs=(podman runc debootstrap)
 
 pkgs=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && pkgs+=("${test_pkgs[@]}" "${container_pkgs[@]}")
+# The OpenAPI validator comes from npm: Debian's npm only where no npm is
+# (a machine's own Node.js, e.g. a newer one, is kept).
+[ "${1:-build}" = test ] && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
 [ "${1:-build}" = container ] && pkgs+=("${container_pkgs[@]}")
 
 missing=()

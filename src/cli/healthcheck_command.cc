@@ -13,9 +13,12 @@ namespace cwf::cli {
 
 int run_healthcheck(const Args& args) {
   CLI::App app("Exit 0 when the runner on this machine answers /healthz with 200, else 1. Its address comes from "
-               "--listen, else CONVOX_WORKFLOWS_LISTEN (as `run` reads it), else 127.0.0.1:8080.",
+               "--listen, else CONVOX_WORKFLOWS_HEALTH_LISTEN, else CONVOX_WORKFLOWS_LISTEN (as `run` reads "
+               "them), else 127.0.0.1:8080.",
                "convox-workflows healthcheck");
-  const char* env = std::getenv("CONVOX_WORKFLOWS_LISTEN");
+  // The health listener first: it answers even when the main one is busy.
+  const char* env = std::getenv("CONVOX_WORKFLOWS_HEALTH_LISTEN");
+  if (!env || !*env) env = std::getenv("CONVOX_WORKFLOWS_LISTEN");
   std::string listen = env && *env ? env : "127.0.0.1:8080", timeout = "3s";
   app.add_option("--listen", listen, "the runner's HOST:PORT");
   app.add_option("--timeout", timeout, "how long to wait for the answer (default 3s)");
@@ -27,7 +30,8 @@ int run_healthcheck(const Args& args) {
     std::cerr << "convox-workflows healthcheck: bad --listen '" << listen << "' or --timeout '" << timeout << "'\n";
     return kExitUsage;
   }
-  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";  // listening everywhere: ask over loopback
+  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+  if (host == "::") host = "::1";  // listening everywhere: ask over loopback
   httplib::Client client(host, port);
   client.set_connection_timeout(*wait);
   client.set_read_timeout(*wait);

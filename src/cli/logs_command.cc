@@ -57,15 +57,30 @@ int run_logs(const Args& args) {
       std::cerr << "convox-workflows logs: " << client.error().message << "\n";
       return kExitUsage;
     }
-    auto streamed = (*client)->stream("/api/jobs/" + std::to_string(job_id) + "/log" + (follow ? "?follow=1" : ""),
-                                      [&](const char* data, std::size_t n) {
-                                        std::cout.write(data, static_cast<std::streamsize>(n));
-                                        std::cout.flush();
-                                        return true;
-                                      });
-    if (!streamed || streamed->status != 200) {
-      std::cerr << "convox-workflows logs: " << (streamed ? error_of(*streamed) : streamed.error().message) << "\n";
-      return kExitFailure;
+    std::string base = "/api/jobs/" + std::to_string(job_id) + "/log";
+    std::uint64_t offset = 0;
+    // A follow stream ends when the job does, or at the runner's time limit
+    // on streams (or 429 while its streams are all taken): go on from where
+    // this one stopped until the job has ended.
+    for (int attempt = 0;; ++attempt) {
+      auto streamed = (*client)->stream(base + (follow ? "?follow=1&offset=" + std::to_string(offset) : ""),
+                                        [&](const char* data, std::size_t n) {
+                                          std::cout.write(data, static_cast<std::streamsize>(n));
+                                          std::cout.flush();
+                                          offset += n;
+                                          return true;
+                                        });
+      if (streamed && streamed->status == 429 && follow && attempt < 100) {
+        std::this_thread::sleep_for(std::chrono::seconds(5));
+        continue;
+      }
+      if (!streamed || streamed->status != 200) {
+        std::cerr << "convox-workflows logs: " << (streamed ? error_of(*streamed) : streamed.error().message) << "\n";
+        return kExitFailure;
+      }
+      if (!follow) break;
+      auto job = (*client)->get("/api/jobs/" + std::to_string(job_id));
+      if (!job || job->status != 200 || store::is_final(job_from_json(job->body).state)) break;
     }
     return kExitOk;
   }

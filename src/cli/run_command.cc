@@ -1,7 +1,10 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -68,6 +71,12 @@ Result<std::string> read_secret(const std::string& path) {
 }  // namespace
 
 int run_run(const Args& args) {
+  // A long-lived server whose request bodies and threads come in bursts:
+  // glibc would otherwise raise its mmap threshold after the first large
+  // free (keeping later large buffers on the heap, never returned) and give
+  // each new thread an arena of its own. Both leave RSS at its high-water mark.
+  ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  ::mallopt(M_ARENA_MAX, 2);
   CLI::App app(
       "Watch the repositories of the workflows and run a job for every push, until SIGTERM or SIGINT. Every flag "
       "can also be set as CONVOX_WORKFLOWS_<FLAG> (e.g. CONVOX_WORKFLOWS_POLL_INTERVAL=10s). Tokens come from "
@@ -130,6 +139,34 @@ int run_run(const Args& args) {
       "API_TOKEN_FILE");
   env(app.add_option("--listen", listen, "HTTP address (API, webhooks, /healthz, /metrics); port 0: any; off: none"),
       "LISTEN");
+  std::string health_listen, follow_max = "30m";
+  env(app.add_option("--health-listen", health_listen,
+                     "a second address serving only /healthz and /readyz, for probes (default: none)"),
+      "HEALTH_LISTEN");
+  auto& edge = o.server.edge;
+  env(app.add_option("--http-threads", edge.http_threads, "threads serving API and UI requests (default 8)")
+          ->check(CLI::Range(1, 256)),
+      "HTTP_THREADS");
+  env(app.add_option("--max-connections", edge.max_connections,
+                     "open HTTP connections at most; more are refused at once (default 512, and at most half "
+                     "the open-files limit)")
+          ->check(CLI::Range(8, 1 << 20)),
+      "MAX_CONNECTIONS");
+  env(app.add_option("--max-follow-streams", edge.max_follow, "log follow streams open at once (default 64)")
+          ->check(CLI::Range(1, 4096)),
+      "MAX_FOLLOW_STREAMS");
+  env(app.add_option("--max-follow-streams-per-client", edge.max_follow_per_client,
+                     "log follow streams open at once from one address (default 16)")
+          ->check(CLI::Range(1, 4096)),
+      "MAX_FOLLOW_STREAMS_PER_CLIENT");
+  env(app.add_option("--follow-max-duration", follow_max,
+                     "a log follow stream ends after this; the client resumes at its offset (default 30m)"),
+      "FOLLOW_MAX_DURATION");
+  env(app.add_option("--allowed-hosts", o.server.allowed_hosts,
+                     "Host names the HTTP server answers (comma-separated, *.domain allowed; default: any)")
+          ->delimiter(',')
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll),
+      "ALLOWED_HOSTS");
   env(app.add_option("--github-webhook-secret-file", github_secret_file, "the secret GitHub signs webhooks with"),
       "GITHUB_WEBHOOK_SECRET_FILE");
   env(app.add_option("--gitlab-webhook-secret-file", gitlab_secret_file, "the token GitLab sends with webhooks"),
@@ -190,7 +227,8 @@ int run_run(const Args& args) {
       !duration_flag("--remote-timeout", timeout, o.remote_timeout) || !duration_flag("--grace", kill_grace, o.executor.grace) ||
       !duration_flag("--status-timeout", status_timeout, o.gate.status_timeout) ||
       !duration_flag("--status-grace", status_grace, o.gate.status_grace) ||
-      !duration_flag("--forge-timeout", forge_timeout, o.forge_timeout))
+      !duration_flag("--forge-timeout", forge_timeout, o.forge_timeout) ||
+      !duration_flag("--follow-max-duration", follow_max, edge.follow_max))
     return kExitUsage;
   for (auto* url : {&o.github_api_url, &o.gitlab_api_url, &o.public_url}) {
     while (url->size() > 1 && url->back() == '/') url->pop_back();
@@ -230,6 +268,28 @@ int run_run(const Args& args) {
   if (o.serve && !server::parse_listen(listen, o.server.host, o.server.port)) {
     std::cerr << "convox-workflows run: bad --listen '" << listen << "' (HOST:PORT, e.g. 127.0.0.1:8080, 0.0.0.0:0; or off)\n";
     return kExitUsage;
+  }
+  if (!health_listen.empty() && !server::parse_listen(health_listen, o.server.health_host, o.server.health_port)) {
+    std::cerr << "convox-workflows run: bad --health-listen '" << health_listen << "' (HOST:PORT, e.g. 0.0.0.0:8081)\n";
+    return kExitUsage;
+  }
+  for (auto& h : o.server.allowed_hosts) {
+    std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (h.empty() || h.find_first_of(" /:@") != std::string::npos) {
+      std::cerr << "convox-workflows run: bad --allowed-hosts name '" << h << "' (a host name, or *.domain)\n";
+      return kExitUsage;
+    }
+  }
+  o.server.public_url = o.public_url;
+  // Idle connections hold descriptors: raise the soft limit to the hard one,
+  // and keep half of it for repositories, logs and the store.
+  if (rlimit nofile{}; ::getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+    if (nofile.rlim_cur < nofile.rlim_max) {
+      nofile.rlim_cur = nofile.rlim_max;
+      ::setrlimit(RLIMIT_NOFILE, &nofile);
+      ::getrlimit(RLIMIT_NOFILE, &nofile);
+    }
+    edge.max_connections = std::min<std::size_t>(edge.max_connections, std::max<rlim_t>(8, nofile.rlim_cur / 2));
   }
   o.server.api_token = env_or("CONVOX_WORKFLOWS_API_TOKEN");
   for (auto [file, secret] : {std::pair{&github_secret_file, &o.server.github_secret},

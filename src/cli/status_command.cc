@@ -70,6 +70,8 @@ int run_status(const Args& args) {
             << "  last attempted revision: " << c.value("last_attempted_revision", "(none)") << " ("
             << ago(c.value("last_attempted_at", 0LL), now) << ")\n";
   for (const auto& e : c.value("errors", nlohmann::json::array())) std::cout << "  " << e.get<std::string>() << "\n";
+  for (const auto& w : state.value("warnings", nlohmann::json::array()))
+    if (w.is_string()) std::cout << "warning: " << w.get<std::string>() << "\n";
   const auto& remotes = state["remotes"];
   int failing = 0;
   for (const auto& r : remotes) failing += r.value("failures", 0) > 0;

@@ -256,6 +256,11 @@ int Runner::run(const std::atomic<bool>& stop) {
     }
     listening_ = options_.server.host + ":" + std::to_string(*port);
     log::info("serving HTTP", {{"listen", listening_}});
+    if (http_->health_port() >= 0)
+      log::info("serving health checks",
+                {{"listen", options_.server.health_host + ":" + std::to_string(http_->health_port())}});
+    warnings_ = server::exposure_warnings(options_.server);
+    for (const auto& w : warnings_) log::warn(w);
   }
   log::info("runner started", {{"config", source},
                                {"data_dir", options_.data_dir.string()},

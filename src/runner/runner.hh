@@ -113,6 +113,7 @@ class Runner : public server::RunnerView {
   std::unique_ptr<Gate> gate_;
   std::unique_ptr<server::HttpServer> http_;  // last: stopped first
   std::string listening_;
+  std::vector<std::string> warnings_;  // how the HTTP side is exposed, for `status`
   std::atomic<bool> abort_network_{false};
   std::atomic<bool> prune_due_{false};  // a job ended: retention may apply
   std::mutex state_mu_;

@@ -16,6 +16,7 @@ void Runner::write_state(bool force) {
   nlohmann::ordered_json j;
   j["pid"] = static_cast<long>(::getpid());
   j["listen"] = listening_;
+  j["warnings"] = warnings_;
   j["config"] = server::config_json(c);  // the same shape as GET /api/config
   j["jobs"] = {{"running", jobs_running()}, {"queued", jobs_queued()}, {"waiting", jobs_waiting()}};
   auto remotes = nlohmann::ordered_json::array();

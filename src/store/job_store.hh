@@ -170,6 +170,11 @@ class JobStore {
   std::vector<DurationStats> job_durations() const;
   std::vector<DurationStats> task_durations() const;
   std::optional<AppliedConfig> applied_config() const;
+  // Records FORGE's delivery ID unless it was recorded within WINDOW_MS
+  // before NOW; returns false for such a repeat. Older ids are forgotten, and
+  // at most MAX_KEPT are kept.
+  bool record_delivery(const std::string& forge, const std::string& id, std::int64_t now, std::int64_t window_ms,
+                       std::int64_t max_kept = 100000);
 
  private:
   struct Impl;

@@ -1,5 +1,5 @@
 // The runner's tables: branch heads, unfinished jobs at start-up, the last
-// applied workflows file.
+// applied workflows file, webhook deliveries seen.
 #include "store/store_internal.hh"
 
 namespace cwf::store {
@@ -180,6 +180,34 @@ std::vector<DurationStats> JobStore::job_durations() const {
 std::vector<DurationStats> JobStore::task_durations() const {
   Lock lock(impl_->mu);
   return guarded("task durations", [&] { return duration_stats(impl_->db, "tasks", "type"); });
+}
+
+bool JobStore::record_delivery(const std::string& forge, const std::string& id, std::int64_t now,
+                               std::int64_t window_ms, std::int64_t max_kept) {
+  Lock lock(impl_->mu);
+  return guarded("record a webhook delivery", [&] {
+    SQLite::Transaction tx(impl_->db);
+    SQLite::Statement expire(impl_->db, "DELETE FROM webhook_deliveries WHERE received_at < ?");
+    expire.bind(1, static_cast<int64_t>(now - window_ms));
+    expire.exec();
+    SQLite::Statement insert(impl_->db,
+                             "INSERT OR IGNORE INTO webhook_deliveries (forge, delivery, received_at) VALUES (?, ?, ?)");
+    insert.bind(1, forge);
+    insert.bind(2, id);
+    insert.bind(3, static_cast<int64_t>(now));
+    bool fresh = insert.exec() == 1;
+    // The bound: a flood of authentic deliveries forgets the oldest first.
+    if (fresh && ++impl_->deliveries_since_trim >= 1000) {
+      impl_->deliveries_since_trim = 0;
+      SQLite::Statement trim(impl_->db,
+                             "DELETE FROM webhook_deliveries WHERE received_at <= (SELECT received_at FROM "
+                             "webhook_deliveries ORDER BY received_at DESC LIMIT 1 OFFSET ?)");
+      trim.bind(1, static_cast<int64_t>(max_kept));
+      trim.exec();
+    }
+    tx.commit();
+    return fresh;
+  });
 }
 
 }  // namespace cwf::store

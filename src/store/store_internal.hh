@@ -47,6 +47,7 @@ struct JobStore::Impl {
   // The writer's statements, prepared once.
   std::optional<SQLite::Statement> insert_job, insert_task, set_state, start_task, task_log, finish_task, head_upsert,
       head_delete, heads_of, remote_seen;
+  int deliveries_since_trim = 0;
 
   Impl(std::filesystem::path d, int flags) : dir(std::move(d)), db((dir / "jobs.db").string(), flags, 5000) {}
 

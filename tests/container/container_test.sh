@@ -63,7 +63,7 @@ if [ "$rc" -ne 0 ]; then tail -30 "$tmp/build.log"; fi
 check "the image builds from the Dockerfile ($((SECONDS - started)) s)" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || { summary container; exit 1; }
 podman image inspect "$image" --format '{{.Config.User}} {{json .Config.Entrypoint}} {{json .Config.ExposedPorts}} {{json .Config.Volumes}}' >"$tmp/inspect"
-check "non-root, its entry point, port 8080, /data a volume" grep -qF '10001 ["tini","--","convox-workflows","run"] {"8080/tcp":{}} {"/data":{}}' "$tmp/inspect"
+check "non-root, its entry point, ports 8080 and 8081 (probes), /data a volume" grep -qF '10001 ["tini","--","convox-workflows","run"] {"8080/tcp":{},"8081/tcp":{}} {"/data":{}}' "$tmp/inspect"
 podman image inspect "$image" --format '{{json .Config.Healthcheck}}' >"$tmp/health"
 # The binary: a Release build (no debug info), stripped (no symbol table).
 cid=$(podman create "$image")
@@ -92,18 +92,23 @@ YML
 printf 'sidecar-t0ken\n' >"$tmp/secrets/api-token"
 chown -R 10001 "$tmp/srv/app.git" "$tmp/data"
 chmod -R a+rX "$tmp/srv" "$tmp/secrets"
-port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+hport=$(free_port)
 # No systemd here to time the HEALTHCHECK: it is run by hand below.
 podman run -d --name "$name" --network host --health-interval disable \
   -v "$tmp/srv:/srv:ro" -v "$tmp/data:/data" -v "$tmp/secrets:/run/secrets:ro" \
   -e CONVOX_WORKFLOWS_WORKFLOWS_FILE=/srv/workflows.yml -e CONVOX_WORKFLOWS_POLL_INTERVAL=1s \
-  -e CONVOX_WORKFLOWS_LISTEN=127.0.0.1:$port -e CONVOX_WORKFLOWS_SHUTDOWN_GRACE=10s \
+  -e CONVOX_WORKFLOWS_LISTEN=127.0.0.1:$port -e CONVOX_WORKFLOWS_HEALTH_LISTEN=127.0.0.1:$hport \
+  -e CONVOX_WORKFLOWS_SHUTDOWN_GRACE=10s \
   -e CONVOX_WORKFLOWS_API_TOKEN_FILE=/run/secrets/api-token -e CONVOX_WORKFLOWS_LOG_FORMAT=json \
   "$image" >/dev/null 2>"$tmp/podman.err"
 check "the container starts" test $? -eq 0 || cat "$tmp/podman.err"
 base_url=http://127.0.0.1:$port
 healthz() { http GET "$base_url/healthz" && grep -q "^200" "$tmp/out"; }
 wait_for "it answers /healthz" 30 healthz
+http GET "http://127.0.0.1:$hport/healthz"
+check "and on its probes' own port" grep -q "^200" "$tmp/out"
 wait_for "its HEALTHCHECK passes" 30 podman healthcheck run "$name"
 wait_for "the first listing" 20 bash -c "podman logs '$name' 2>&1 | grep -q 'watching a new remote'"
 

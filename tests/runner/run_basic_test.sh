@@ -143,4 +143,15 @@ run "log file: one that can't be opened is a usage error" 2 "$bin" run --once --
   --data-dir "$data2" --log-file "$tmp/not-a-dir/runner.log"
 expect "log file: and says which file" err "--log-file: "
 expect "log file: and names it" err "$tmp/not-a-dir/runner.log"
+
+# Beyond loopback without an API token, a webhook secret or --allowed-hosts:
+# warned at start, and by `status` afterwards.
+run "exposed: a runner on 0.0.0.0" 0 "$bin" run --once --listen 0.0.0.0:0 --workflows-file "$wf" --data-dir "$tmp/exposed"
+expect "exposed: it warns of the missing API token" err "beyond loopback without an API token"
+expect "exposed: and of no webhook secret" err "beyond loopback with no webhook secret"
+expect "exposed: and of any Host" err "without --allowed-hosts"
+run "exposed: status" 0 "$bin" status --data-dir "$tmp/exposed"
+expect "exposed: status shows the warning" out "warning: listening on 0.0.0.0 beyond loopback without an API token"
+run "loopback: no warning" 0 "$bin" run --once --listen 127.0.0.1:0 --workflows-file "$wf" --data-dir "$tmp/loopback"
+lacks "loopback: nothing to warn of" err "beyond loopback"
 summary run_basic

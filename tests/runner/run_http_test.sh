@@ -165,12 +165,21 @@ expect "the last line" out "tick 5"
 expect "the task's end" out "<== "
 check "the job had ended when the stream did" job_is "$data" "$ticker" succeeded
 
-# The web UI's buttons post the token as a form field, then show the job.
+# The web UI's buttons post the token as a form field, then show the job:
+# only from the runner's own pages (Origin, else Referer), never in the URL.
 printf 'token=api-t0ken' >"$tmp/form"
 printf 'token=wrong' >"$tmp/badform"
-http POST "$base/jobs/1/rerun" -H "Content-Type: application/x-www-form-urlencoded" --body-file "$tmp/badform"
+: >"$tmp/empty"
+form=(-H "Content-Type: application/x-www-form-urlencoded")
+http POST "$base/jobs/1/rerun" "${form[@]}" -H "Origin: $base" --body-file "$tmp/badform"
 check "a button with a wrong token: 401" status_is 401
-http POST "$base/jobs/1/rerun" -H "Content-Type: application/x-www-form-urlencoded" --body-file "$tmp/form"
+http POST "$base/jobs/1/rerun" "${form[@]}" --body-file "$tmp/form"
+check "a form post without Origin or Referer: 403" status_is 403
+http POST "$base/jobs/1/rerun" "${form[@]}" -H "Origin: http://evil.example" --body-file "$tmp/form"
+check "a form post from another site: 403" status_is 403
+http POST "$base/jobs/1/rerun?token=api-t0ken" "${form[@]}" -H "Origin: $base" --body-file "$tmp/empty"
+check "the token in the query string: 401" status_is 401
+http POST "$base/jobs/1/rerun" "${form[@]}" -H "Referer: $base/jobs/1" --body-file "$tmp/form"
 check "the Rerun button leads to the new job's page" status_is 200
 check "which says whose rerun it is" grep -qF 'rerun of <a href="/jobs/1">job 1</a>' "$tmp/out"
 http GET "$base/jobs/$built"

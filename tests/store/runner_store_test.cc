@@ -180,3 +180,18 @@ TEST_CASE("retention: the newest finished jobs are kept, and none too old - neve
   CHECK(s->prune({0, 1}, 1000000).empty());  // only unfinished jobs are left
   for (auto id : {waiting, queued, running}) CHECK(s->get_job(id));
 }
+
+TEST_CASE("webhook deliveries: a repeat within the window is told, per forge - old and surplus ids are forgotten") {
+  test::TempDir tmp;
+  auto kept = open(tmp);
+  auto& s = *kept;
+  const std::int64_t day = 24 * 3600 * 1000;
+  CHECK(s.record_delivery("github", "a", 1000, day));
+  CHECK_FALSE(s.record_delivery("github", "a", 2000, day));
+  CHECK(s.record_delivery("gitlab", "a", 2000, day));  // another forge's id space
+  CHECK(s.record_delivery("github", "a", 1000 + day + 1, day));  // past the window: new again
+  // At most MAX_KEPT (checked every 1,000 new ids): the oldest go first.
+  for (int i = 0; i < 1000; ++i) s.record_delivery("github", "n" + std::to_string(i), 10 * day + i, 30 * day, 10);
+  CHECK(s.record_delivery("github", "n0", 10 * day + 2000, 30 * day, 10));     // forgotten
+  CHECK_FALSE(s.record_delivery("github", "n999", 10 * day + 2000, 30 * day, 10));  // kept
+}
