@@ -98,7 +98,7 @@ TEST_CASE("slow and idle clients hold no thread: /healthz and the API answer pas
     REQUIRE(h);
     CHECK(h->status == 200);
     CHECK(s.client->Get("/api/jobs")->status == 200);
-    CHECK(std::chrono::steady_clock::now() - t0 < 200ms);
+    CHECK(std::chrono::steady_clock::now() - t0 < 1s);  // (the bench measures the latency: ~2 ms)
   }
   // Past the head's deadline a slow sender is told 408; a silent one is closed.
   auto told = slow[1]->read(2s);
