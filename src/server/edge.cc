@@ -206,6 +206,11 @@ void Edge::on_readable(Connection& c) {
       auto owned = std::move(it->second);
       waiting_.erase(it);
       unwatch(*owned);
+      // A client may send its request and then shut its side (nc -N, some
+      // scripts): what it sent whole is still answered.
+      if (n == 0 && !owned->lingering &&
+          parse_head(owned->buffer, options_.head_limits).state == HeadVerdict::State::complete)
+        return dispatch(std::move(owned));
       return close_connection(std::move(owned));
     }
     if (c.lingering) {

@@ -125,6 +125,16 @@ TEST_CASE("a slowloris that keeps sending a byte at a time is cut at the head's 
   CHECK(std::chrono::steady_clock::now() - t0 < 3s);
 }
 
+TEST_CASE("a request whose client then shuts its sending side is still answered") {
+  Served s(quick());
+  Raw r(port_of(s));
+  r.send("GET /api/jobs HTTP/1.1\r\nHost: a\r\n\r\n");
+  ::shutdown(r.fd, SHUT_WR);
+  auto reply = r.read(2s);
+  CHECK(status_of(reply) == 200);
+  CHECK(reply.find("\"jobs\"") != std::string::npos);
+}
+
 TEST_CASE("errors under /api and /hooks are JSON: 404, 405, 411, 413, 414, 431, 400") {
   server::ServerOptions o = quick();
   o.github_secret = "s";
