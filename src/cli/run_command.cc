@@ -306,11 +306,14 @@ int run_run(const Args& args) {
   o.forges.github_token = env_or("GITHUB_TOKEN");
   o.forges.gitlab_token = env_or("GITLAB_TOKEN");
   o.executor.log_cap = log_limit_mib << 20;
-  // The runner's tokens are its own: code in a pushed commit never sees them.
+  // The runner's tokens are its own: code in a pushed commit never sees them,
+  // nor the paths of the files they came from (a task could read those), nor
+  // the runner's own settings (CONVOX_WORKFLOWS_*: webhook secrets' files...).
   for (char** e = environ; e && *e; ++e) {
     std::string_view kv = *e;
-    bool own = kv.rfind("GITHUB_TOKEN=", 0) == 0 || kv.rfind("GITLAB_TOKEN=", 0) == 0 ||
-               kv.rfind("CONVOX_WORKFLOWS_API_TOKEN=", 0) == 0;
+    bool own = kv.rfind("CONVOX_WORKFLOWS_", 0) == 0 || kv.rfind("CONVOX_PASSWORD_FILE=", 0) == 0;
+    for (const char* name : {"GITHUB_TOKEN", "GITLAB_TOKEN"})
+      own = own || kv.rfind(std::string(name) + "=", 0) == 0 || kv.rfind(std::string(name) + "_FILE=", 0) == 0;
     if (!own) o.executor.base_env.emplace_back(kv);
   }
   o.data_dir = std::filesystem::absolute(data_dir_or_default(data_dir));

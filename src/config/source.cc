@@ -5,9 +5,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iostream>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <memory>
 
 namespace cwf::config {
 namespace {
@@ -52,14 +55,29 @@ Result<Source> read_source(const std::string& path) {
     return src;
   }
   src.name = path;
+  // Only a regular file: a FIFO would block open() (and the runner's loop
+  // with it) until a writer came, a device could be endless. Non-blocking
+  // open, then fstat of what was opened, so nothing is swapped in between.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return make_error(path + ": " + std::strerror(errno));
+  std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { ::close(*f); });
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return make_error(path + ": " + std::strerror(errno));
+  if (::fstat(fd, &st) != 0) return make_error(path + ": " + std::strerror(errno));
   if (S_ISDIR(st.st_mode)) return make_error(path + ": is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(path + ": " + std::strerror(errno));
-  auto text = read_capped(in, path, static_cast<std::uint64_t>(st.st_size));
-  if (!text) return text.error();
-  src.text = std::move(*text);
+  if (!S_ISREG(st.st_mode))
+    return make_error(path + ": is not a regular file (a FIFO, socket or device); give a file, or - for standard input");
+  std::string text;
+  text.reserve(std::min<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), kMaxSourceBytes) + 1);
+  char buf[65536];
+  while (text.size() <= kMaxSourceBytes) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return make_error(path + ": read error: " + std::strerror(errno));
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  src.text = std::move(text);
+  // The file's own size, not what was read of it: the error names the real one.
   src.size = std::max<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), src.text.size());
   return src;
 }

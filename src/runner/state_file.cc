@@ -1,12 +1,12 @@
 // <data-dir>/state.json: what the runner is doing, for `convox-workflows
 // status` and for people, rewritten (atomically) when it changes.
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include "config/names.hh"
 #include "runner/runner.hh"
 #include "server/api_json.hh"
+#include "util/atomic_file.hh"
 #include "util/log.hh"
 
 namespace cwf::runner {
@@ -35,19 +35,12 @@ void Runner::write_state(bool force) {
   std::string text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::lock_guard lock(state_mu_);  // the main loop and the pollers both write it
   if (!force && text == last_state_) return;
-  auto path = options_.data_dir / "state.json";
-  auto tmp = options_.data_dir / "state.json.tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    if (!out) {
-      log::warn("cannot write the state file", {{"path", tmp.string()}});
-      return;
-    }
+  // Whole or not at all: on a full disk `status` keeps reading the last good state.
+  if (auto written = write_file_atomically(options_.data_dir / "state.json", text); !written) {
+    log::warn("cannot write the state file; the last one is kept", {{"error", written.error().message}});
+    return;
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (!ec) last_state_ = std::move(text);
+  last_state_ = std::move(text);
 }
 
 }  // namespace cwf::runner

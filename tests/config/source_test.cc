@@ -2,6 +2,12 @@
 
 #include "config/loader.hh"
 #include "config/source.hh"
+#include "test_support.hh"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
 
 using namespace cwf::config;
 
@@ -64,4 +70,24 @@ TEST_CASE("reading a missing file is an I/O error, not a diagnostic") {
   auto r = read_source("/nonexistent/dir/.convox-workflows.yml");
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message.find("No such file") != std::string::npos);
+}
+
+TEST_CASE("only a regular file is read: a FIFO is refused at once, not waited on") {
+  cwf::test::TempDir tmp;
+  auto fifo = tmp.path() / "wf.yml";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = read_source(fifo.string());
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().message, Catch::Contains("is not a regular file"));
+  auto dir = read_source(tmp.path().string());
+  REQUIRE_FALSE(dir);
+  CHECK_THAT(dir.error().message, Catch::Contains("is a directory"));
+  auto file = tmp.path() / "ok.yml";
+  std::ofstream(file) << "version: 1\n";
+  auto ok = read_source(file.string());
+  REQUIRE(ok);
+  CHECK(ok->text == "version: 1\n");
+  CHECK(ok->size == 11);
 }

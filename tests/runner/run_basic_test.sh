@@ -111,10 +111,14 @@ version: 1
 workflows:
   - name: from-file
     trigger: {integration: git, repository: "file://$tmp/app.git", branch: main}
-    tasks: [{type: script, command: 'echo one; echo "token=${GITHUB_TOKEN:-unset}"'}]
+    tasks: [{type: script, command: 'echo one; echo "token=${GITHUB_TOKEN:-unset} files=${GITHUB_TOKEN_FILE:-unset},${CONVOX_WORKFLOWS_API_TOKEN_FILE:-unset},${CONVOX_WORKFLOWS_GITHUB_WEBHOOK_SECRET_FILE:-unset}"'}]
 YML
 data2=$tmp/data2
-GITHUB_TOKEN=ghp_runners_own start_runner f.log --workflows-file "$wf" --data-dir "$data2" --log-format json
+printf 'ghp_from_a_file' >"$tmp/gh-token"
+printf 'api-t0ken' >"$tmp/api-token"
+printf 'hook-secret' >"$tmp/hook-secret"
+GITHUB_TOKEN_FILE=$tmp/gh-token CONVOX_WORKFLOWS_API_TOKEN_FILE=$tmp/api-token \
+  CONVOX_WORKFLOWS_GITHUB_WEBHOOK_SECRET_FILE=$tmp/hook-secret start_runner f.log --workflows-file "$wf" --data-dir "$data2" --log-format json
 wait_for "file: the runner watches the app" 10 in_log f.log "\"msg\":\"watching a new remote from its current heads\""
 run "a second runner on the same data dir is refused" 1 "$bin" run --workflows-file "$wf" --data-dir "$data2"
 expect "and says why" err "another runner is using $data2"
@@ -129,6 +133,7 @@ wait_for "file: the last good config still runs" 10 jobs_are "$data2" 1 --workfl
 run "file: the job ran the edited command" 0 "$bin" logs 1 --data-dir "$data2"
 expect "file: edited command" out "two"
 expect "file: the runner's forge token is not passed to tasks" out "token=unset"
+expect "file: nor the paths of its secrets' files" out "files=unset,unset,unset"
 sed -i '/name: broken/,$d' "$wf"
 wait_for "file: the fix applies" 10 "$bin" status --data-dir "$data2"
 stop_runner "file runner"
@@ -143,6 +148,15 @@ run "log file: one that can't be opened is a usage error" 2 "$bin" run --once --
   --data-dir "$data2" --log-file "$tmp/not-a-dir/runner.log"
 expect "log file: and says which file" err "--log-file: "
 expect "log file: and names it" err "$tmp/not-a-dir/runner.log"
+
+# A FIFO as the workflows file is refused at once: it never blocks the loop,
+# which takes the real file as soon as it's there.
+mkfifo "$tmp/fifo.yml"
+start_runner fifo.log --workflows-file "$tmp/fifo.yml" --data-dir "$tmp/fifo-data"
+wait_for "fifo: refused as not a regular file" 10 grep -qF "is not a regular file" "$tmp/fifo-data/state.json"
+rm "$tmp/fifo.yml" && cp "$wf" "$tmp/fifo.yml"
+wait_for "fifo: the loop goes on and applies the real file" 10 "$bin" status --data-dir "$tmp/fifo-data"
+stop_runner "fifo runner"
 
 # Beyond loopback without an API token, a webhook secret or --allowed-hosts:
 # warned at start, and by `status` afterwards.
