@@ -63,7 +63,13 @@ void HttpServer::api_routes() {
   });
   s.route("GET", R"(/api/jobs/(\d+)/log)", [this](const httplib::Request& req, httplib::Response& res) {
     std::int64_t id = 0, from = 0;
-    if (!parse_int(req.matches[1], id) || !store_.get_job(id)) return error_reply(res, 404, "no such job");
+    auto job = parse_int(req.matches[1], id) ? store_.get_job(id) : std::nullopt;
+    if (!job) return error_reply(res, 404, "no such job");
+    // A job that never started has no log yet (200, empty); one whose file was
+    // deleted must not look like a job that printed nothing.
+    if (auto file = store::log_file(*job, store_.data_dir()); !file.empty() && !std::filesystem::exists(file))
+      return error_reply(res, 410, "the log of job " + std::to_string(id) + " is gone (" + file.filename().string() +
+                                       " was deleted)");
     if (req.has_param("offset") && !parse_int(req.get_param_value("offset"), from))
       return error_reply(res, 400, "offset: a byte offset into the log");
     bool follow = req.get_param_value("follow") == "1";

@@ -53,13 +53,27 @@ std::string redacted(std::string_view text) {
   return s;
 }
 
-// key=value, quoted when the value has spaces, quotes or nothing at all.
+bool has_control(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+// key=value, quoted when the value has spaces, quotes, control characters or
+// nothing at all: a field may come from outside (a webhook's header), and a
+// raw ESC or CR in a terminal or a log viewer is a way to forge lines.
 void append_text_field(std::string& line, const std::string& key, const std::string& value) {
   line += ' ';
   line += key;
   line += '=';
-  bool quote = value.empty() || value.find_first_of(" \t\"=\n") != std::string::npos;
+  bool quote = value.empty() || value.find_first_of(" \t\"=\n") != std::string::npos || has_control(value);
   line += quote ? json_string(value) : value;
+}
+
+// A message is the code's own text, but it is escaped the same way if it
+// ever carries a control character.
+std::string text_message(std::string_view message) {
+  if (!has_control(message)) return std::string(message);
+  std::string quoted = json_string(message);
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 // The record's envelope, its time and level, around the body write() made:
@@ -188,7 +202,7 @@ void write(Level level, std::string_view message, const Fields& fields) {
     body = "\"msg\":" + json_string(redacted(message));
     for (const auto& [k, v] : fields) body += "," + json_string(k) + ":" + json_string(redacted(v));
   } else {
-    body = redacted(message);
+    body = text_message(redacted(message));
     for (const auto& [k, v] : fields) append_text_field(body, k, redacted(v));
   }
   // The string_view overload: the body is never read as a format string.

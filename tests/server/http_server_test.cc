@@ -103,6 +103,11 @@ TEST_CASE("a job with its tasks, and its log, followed while it runs") {
   CHECK(followed->status == 200);
   CHECK(followed->body == "line one\nline two\n");
   CHECK(s.client->Get("/api/jobs/" + std::to_string(id) + "/log")->body == "line one\nline two\n");
+  std::filesystem::remove(log);
+  auto gone = s.client->Get("/api/jobs/" + std::to_string(id) + "/log");
+  REQUIRE(gone);
+  CHECK(gone->status == 410);
+  CHECK_THAT(json::parse(gone->body)["error"].get<std::string>(), Catch::Contains("is gone"));
 }
 
 TEST_CASE("workflows with their last job and whether they are watched") {

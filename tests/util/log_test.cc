@@ -42,11 +42,15 @@ TEST_CASE("text records: time, level padded to one width, message, key=value fie
     log::info("job started", {{"job", "12"}, {"workflow", "deploy prod"}, {"empty", ""}});
     log::error("fetch failed", {{"error", "say \"no\""}});
     log::warn("w");
+    // A webhook's header, say: no raw ESC, CR or BEL reaches the line.
+    log::info("webhook delivery", {{"event", "push\x1b]0;owned\x07\rfake line"}});
   }
   auto lines = lines_of(dir.path() / "runner.log");
-  REQUIRE(lines.size() == 3);
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[3].substr(24) == " info  webhook delivery event=\"push\\u001b]0;owned\\u0007\\rfake line\"");
   std::regex stamp(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z )");
   for (const auto& l : lines) CHECK(std::regex_search(l, stamp));
+  for (const auto& l : lines) CHECK(l.find_first_of("\x1b\x07\r") == std::string::npos);
   CHECK(lines[0].substr(24) == " info  job started job=12 workflow=\"deploy prod\" empty=\"\"");
   CHECK(lines[1].substr(24) == " error fetch failed error=\"say \\\"no\\\"\"");
   CHECK(lines[2].substr(24) == " warn  w");
