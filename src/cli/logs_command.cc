@@ -2,17 +2,21 @@
 #include <fstream>
 #include <iostream>
 #include <thread>
+#include <unistd.h>
 
 #include "cli/api_client.hh"
 #include "cli/commands.hh"
+#include "cli/terminal_filter.hh"
 #include "store/job_store.hh"
 
 namespace cwf::cli {
 
 namespace {
 
-// Prints PATH's bytes from OFFSET up to END (or its end); returns where it stopped.
-std::uint64_t print_range(const std::filesystem::path& path, std::uint64_t offset, std::optional<std::uint64_t> end) {
+// Prints PATH's bytes from OFFSET up to END (or its end), through FILTER;
+// returns where it stopped.
+std::uint64_t print_range(const std::filesystem::path& path, std::uint64_t offset, std::optional<std::uint64_t> end,
+                          TerminalFilter& filter) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return offset;
   in.seekg(static_cast<std::streamoff>(offset));
@@ -23,7 +27,7 @@ std::uint64_t print_range(const std::filesystem::path& path, std::uint64_t offse
     if (want == 0) break;
     in.read(buf, static_cast<std::streamsize>(want));
     if (in.gcount() <= 0) break;
-    std::cout.write(buf, in.gcount());
+    std::cout << filter.feed(std::string_view(buf, static_cast<std::size_t>(in.gcount())));
     offset += static_cast<std::uint64_t>(in.gcount());
   }
   std::cout.flush();
@@ -47,6 +51,9 @@ int run_logs(const Args& args) {
   app.add_option("--server", server, "ask a running runner's API instead (http://host:port)");
   app.add_option("--token-file", token_file, "the API token, if the runner wants one");
   if (int rc = parse_args(app, args); rc >= 0) return rc;
+  // A log is what code in a pushed commit printed: colour passes to a
+  // terminal, no other escape sequence ever does.
+  TerminalFilter filter(::isatty(STDOUT_FILENO) == 1);
   if (!server.empty()) {
     if (task >= 0) {
       std::cerr << "convox-workflows logs: --task reads the local store; with --server the whole log comes\n";
@@ -65,7 +72,7 @@ int run_logs(const Args& args) {
     for (int attempt = 0;; ++attempt) {
       auto streamed = (*client)->stream(base + (follow ? "?follow=1&offset=" + std::to_string(offset) : ""),
                                         [&](const char* data, std::size_t n) {
-                                          std::cout.write(data, static_cast<std::streamsize>(n));
+                                          std::cout << filter.feed(std::string_view(data, n));
                                           std::cout.flush();
                                           offset += n;
                                           return true;
@@ -117,7 +124,7 @@ int run_logs(const Args& args) {
       final = final || done;
     }
     if (task < 0 || started) {
-      if (!file.empty()) offset = print_range(file, offset, end);
+      if (!file.empty()) offset = print_range(file, offset, end, filter);
     }
     // The job (or task) had ended before this pass read the file: nothing more will come.
     if (!follow || final) break;

@@ -44,6 +44,10 @@ workflows:
     trigger: {integration: git, repository: "file:///srv/web.git", branch: main}
     tasks:
       - {type: script, name: print, command: 'head -c 8000000 /dev/zero | tr "\0" x | fold -w 100'}
+  - name: escapes
+    trigger: {integration: git, repository: "file:///srv/web.git", branch: main}
+    tasks:
+      - {type: script, name: print, command: 'printf "title\033]0;pwned\007 red\033[31m!\033[0m clear\033[2J link\033]8;;http://x/\033\\here\033]8;;\033\\ done\n"'}
 YML
 echo "hello" >"$repo/README"
 git -C "$repo" add -A && git -C "$repo" commit -qm init
@@ -98,6 +102,14 @@ run "logs --task" 0 "$bin" logs 2 --task 1 --data-dir "$data"
 lacks "logs --task" out "testing"
 run "logs missing job" 1 "$bin" logs 99 --data-dir "$data"
 run "logs no store" 1 "$bin" logs 1 --data-dir "$tmp/nothing-here"
+# A task's escape sequences (a window title, clearing the screen, a hidden
+# link) never reach the terminal of whoever reads the log; not a terminal
+# here, so no colour either.
+run "exec escapes" 0 sh -c "cd '$repo' && '$bin' exec --data-dir '$tmp/esc' --workflow escapes -q"
+run "logs of escapes" 0 "$bin" logs 1 --data-dir "$tmp/esc"
+expect "logs of escapes: the text stays" out "title red! clear linkhere done"
+check_no_escape() { ! grep -q "$(printf '\033')" "$tmp/out"; }
+if check_no_escape; then ok; else fail "logs of escapes: an ESC reached the output"; fi
 
 # --- logs --follow prints a running job's log until it ends
 (cd "$repo" && "$bin" exec --data-dir "$data" --workflow slow -q >/dev/null 2>&1) &
