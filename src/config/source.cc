@@ -21,9 +21,8 @@ std::string human_size(std::uint64_t bytes) {
   return buf;
 }
 
-Result<std::string> read_capped(std::istream& in, const std::string& name, std::uint64_t size_hint = 0) {
+Result<std::string> read_capped(std::istream& in, const std::string& name) {
   std::string out;
-  out.reserve(std::min<std::uint64_t>(size_hint, kMaxSourceBytes) + 1);
   char buf[65536];
   while (out.size() <= kMaxSourceBytes) {
     in.read(buf, sizeof buf);

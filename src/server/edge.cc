@@ -48,12 +48,7 @@ void Edge::start() {
   ev.events = EPOLLIN;
   ev.data.u64 = static_cast<std::uint64_t>(-1);
   ::epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev);
-  for (std::size_t i = 0; i < listeners_.size(); ++i) {
-    epoll_event l{};
-    l.events = EPOLLIN;
-    l.data.u64 = static_cast<std::uint64_t>(-2) - i;
-    ::epoll_ctl(epoll_, EPOLL_CTL_ADD, listeners_[i].fd, &l);
-  }
+  for (std::size_t i = 0; i < listeners_.size(); ++i) watch_listener(i);
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -96,6 +91,26 @@ void Edge::watch(Connection& c) {
 }
 
 void Edge::unwatch(Connection& c) { ::epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr); }
+
+void Edge::watch_listener(std::size_t index) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = static_cast<std::uint64_t>(-2) - index;  // below the connections' fds, above the wake-up
+  ::epoll_ctl(epoll_, EPOLL_CTL_ADD, listeners_[index].fd, &ev);
+}
+
+std::unique_ptr<Connection> Edge::take(int fd) {
+  auto it = waiting_.find(fd);
+  auto c = std::move(it->second);
+  waiting_.erase(it);
+  unwatch(*c);
+  return c;
+}
+
+void Edge::release_follow(const std::string& peer) {
+  --follow_;
+  if (--follow_by_client_[peer] == 0) follow_by_client_.erase(peer);
+}
 
 void Edge::loop() {
   epoll_event events[64];
@@ -168,10 +183,7 @@ void Edge::accept_from(int index) {
       std::lock_guard lock(mu_);
       full = listener_open_[index] >= cap;
       if (full) ++counters_.refused_busy;
-      else {
-        ++listener_open_[index];
-        ++counters_.accepted;
-      }
+      else ++listener_open_[index];
     }
     if (full) {
       std::string reply = canned_reply(503, "", "too many connections", 1);
@@ -202,10 +214,7 @@ void Edge::on_readable(Connection& c) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) break;
     if (n <= 0) {  // closed or reset by the client
-      auto it = waiting_.find(c.fd);
-      auto owned = std::move(it->second);
-      waiting_.erase(it);
-      unwatch(*owned);
+      auto owned = take(c.fd);
       // A client may send its request and then shut its side (nc -N, some
       // scripts): what it sent whole is still answered.
       if (n == 0 && !owned->lingering &&
@@ -228,11 +237,7 @@ void Edge::on_readable(Connection& c) {
     if (c.buffer.size() > options_.head_limits.max_head + 2) break;
   }
   if (c.lingering) return;
-  auto it = waiting_.find(c.fd);
-  auto owned = std::move(it->second);
-  waiting_.erase(it);
-  unwatch(*owned);
-  dispatch(std::move(owned));
+  dispatch(take(c.fd));
 }
 
 void Edge::dispatch(std::unique_ptr<Connection> c) {
@@ -240,14 +245,27 @@ void Edge::dispatch(std::unique_ptr<Connection> c) {
   // first for a malformed request line.
   std::size_t blank = 0;
   while (c->buffer.compare(blank, 2, "\r\n") == 0) blank += 2;
-  if (blank > 0) c->buffer.erase(0, blank);
-  auto verdict = parse_head(c->buffer, options_.head_limits);
+  if (blank > 0) {
+    c->buffer.erase(0, blank);
+    c->scanned = 0;
+  }
+  // Parsed only once it can say something: the head's end has come, or a
+  // limit has been passed (the request line's once, the head's each time).
+  const auto& limits = options_.head_limits;
+  bool ended = c->buffer.find("\r\n\r\n", c->scanned > 3 ? c->scanned - 3 : 0) != std::string::npos;
+  c->scanned = c->buffer.size();
+  bool check_line = !c->line_checked && c->buffer.size() > limits.max_request_line;
+  if (check_line) c->line_checked = true;
+  auto verdict = ended || check_line || c->buffer.size() > limits.max_head ? parse_head(c->buffer, limits)
+                                                                            : HeadVerdict{};
   if (verdict.state == HeadVerdict::State::incomplete) {
     int fd = c->fd;
     watch(*c);
     waiting_[fd] = std::move(c);
     return;
   }
+  c->scanned = 0;  // the next request's head starts afresh
+  c->line_checked = false;
   if (verdict.state == HeadVerdict::State::refused) {
     {
       std::lock_guard lock(mu_);
@@ -292,8 +310,7 @@ void Edge::dispatch(std::unique_ptr<Connection> c) {
     std::unique_ptr<Connection> back(raw);
     if (d.lane == Lane::follow) {
       std::lock_guard lock(mu_);
-      --follow_;
-      if (--follow_by_client_[back->peer_ip] == 0) follow_by_client_.erase(back->peer_ip);
+      release_follow(back->peer_ip);
     }
     refuse(std::move(back), 503, head.path, "the runner is busy; retry shortly", 1);
     return;
@@ -309,8 +326,8 @@ void Edge::run_request(std::unique_ptr<Connection> c, RequestHead head, Dispatch
   {
     SocketStream stream(*c, head.size, d.body_limit, deadline, options_.io_timeout);
     SocketStream::Scope scope(stream);
-    again = serve_(*c, stream, head) && !stream.failed() && !stopping_ && head.keep_alive &&
-            ++c->served < options_.keep_alive_max;
+    bool last = !head.keep_alive || ++c->served >= options_.keep_alive_max || stopping_;
+    again = serve_(stream, head, last) && !last && !stream.failed();
     // A body left unread (a refused upload) would be taken for the next request.
     std::uint64_t length = head.content_length.value_or(0);
     if (again && (head.chunked || !stream.consumed_exactly(length))) again = false;
@@ -320,10 +337,7 @@ void Edge::run_request(std::unique_ptr<Connection> c, RequestHead head, Dispatch
   {
     std::lock_guard lock(mu_);
     --in_workers_;
-    if (d.lane == Lane::follow) {
-      --follow_;
-      if (--follow_by_client_[c->peer_ip] == 0) follow_by_client_.erase(c->peer_ip);
-    }
+    if (d.lane == Lane::follow) release_follow(c->peer_ip);
   }
   if (again || c->lingering) {
     if (c->lingering) {
@@ -374,10 +388,7 @@ void Edge::sweep(Clock::time_point now) {
     auto& l = listeners_[i];
     if (l.paused_until != Clock::time_point{} && now >= l.paused_until) {
       l.paused_until = {};
-      epoll_event ev{};
-      ev.events = EPOLLIN;
-      ev.data.u64 = static_cast<std::uint64_t>(-2) - i;
-      ::epoll_ctl(epoll_, EPOLL_CTL_ADD, l.fd, &ev);
+      watch_listener(i);
     }
   }
   std::vector<int> expired;
@@ -388,10 +399,7 @@ void Edge::sweep(Clock::time_point now) {
       expired.push_back(fd);
   }
   for (int fd : expired) {
-    auto it = waiting_.find(fd);
-    auto c = std::move(it->second);
-    waiting_.erase(it);
-    unwatch(*c);
+    auto c = take(fd);
     if (c->head_started && !c->lingering) {
       {
         std::lock_guard lock(mu_);

@@ -36,6 +36,11 @@ struct Connection {
   int served = 0;  // requests answered on it
   std::chrono::steady_clock::time_point since;  // of the idle wait, or of the head's first byte
   bool head_started = false;
+  // How far the buffer was searched for the head's end, and whether the
+  // request line was found within its limit: a head that arrives a byte at a
+  // time is scanned once, not once per byte.
+  std::size_t scanned = 0;
+  bool line_checked = false;
   // Set while lingering: the reply is sent, what the client still sends is
   // read and dropped until it stops, so the reply isn't lost to a reset.
   bool lingering = false;
@@ -72,15 +77,15 @@ struct Dispatch {
 
 struct EdgeStats {
   std::size_t open = 0, in_workers = 0, follow_streams = 0;
-  std::uint64_t accepted = 0, refused_busy = 0, timed_out = 0, refused_head = 0, refused_follow = 0;
+  std::uint64_t refused_busy = 0, timed_out = 0, refused_head = 0, refused_follow = 0;
 };
 
 class Edge {
  public:
   using Classify = std::function<Dispatch(const RequestHead&, int listener)>;
-  // Serves one request from STREAM; returns whether the connection may carry
-  // another (cpp-httplib's answer and the stream's state together).
-  using Serve = std::function<bool(Connection&, SocketStream&, const RequestHead&)>;
+  // Serves one request from STREAM (LAST: the connection closes after it, and
+  // the reply says so); returns whether the client may send another.
+  using Serve = std::function<bool(SocketStream&, const RequestHead&, bool last)>;
 
   Edge(EdgeOptions options, Classify classify, Serve serve);
   ~Edge();  // stop()
@@ -114,6 +119,9 @@ class Edge {
   void linger(std::unique_ptr<Connection> c);
   void give_back(std::unique_ptr<Connection> c);  // from a worker
   void close_connection(std::unique_ptr<Connection> c);
+  std::unique_ptr<Connection> take(int fd);  // out of waiting_ and epoll
+  void watch_listener(std::size_t index);
+  void release_follow(const std::string& peer);  // with mu_ held
   void sweep(std::chrono::steady_clock::time_point now);
   void watch(Connection& c);
   void unwatch(Connection& c);

@@ -50,7 +50,7 @@ void address_of(const sockaddr_storage& sa, std::string& ip, int& port) {
 }
 
 std::string Edge::canned_reply(int status, const std::string& path, const std::string& error, int retry_after) {
-  bool json = path.rfind("/api/", 0) == 0 || path == "/api" || path.rfind("/hooks/", 0) == 0;
+  bool json = under_api(path);
   std::string body = json ? nlohmann::json({{"error", error}}).dump(-1, ' ', false,
                                                                     nlohmann::json::error_handler_t::replace) + "\n"
                           : error + "\n";

@@ -25,14 +25,14 @@ void HttpServer::count_delivery(Forge forge, const std::string& outcome) {
   deliveries_[{forge_name(forge), outcome}]++;
 }
 
-void HttpServer::webhook(Forge forge, const std::string& delivery, const std::string& event, bool authentic,
-                         const std::string& body, int& status, std::string& reply, bool& duplicate) {
+HttpServer::Delivery HttpServer::webhook(Forge forge, const std::string& delivery, const std::string& event,
+                                         bool authentic, const std::string& body) {
+  bool duplicate = false;
   auto done = [&](int code, const std::string& outcome, const std::string& message) {
-    status = code;
-    reply = message;
     count_delivery(forge, outcome);
     log::info("webhook delivery", {{"forge", forge_name(forge)}, {"delivery", delivery}, {"event", event},
                                    {"outcome", outcome}, {"status", std::to_string(code)}});
+    return Delivery{code, message, duplicate};
   };
   const std::string& secret = forge == Forge::github ? options_.github_secret : options_.gitlab_secret;
   if (secret.empty())
@@ -62,7 +62,7 @@ void HttpServer::webhook(Forge forge, const std::string& delivery, const std::st
   if (hint->ref.rfind("refs/heads/", 0) != 0) return done(202, "ignored", "not a branch: " + hint->ref);
   int polled = runner_.poll_for_push(forge, *hint);
   if (polled == 0) return done(202, "ignored", "repository '" + hint->repository + "' is not watched");
-  done(202, "polled", "listing " + std::to_string(polled) + " remote(s) now");
+  return done(202, "polled", "listing " + std::to_string(polled) + " remote(s) now");
 }
 
 void HttpServer::hook_routes() {
@@ -109,13 +109,10 @@ void HttpServer::hook_routes() {
         auto it = form.find("payload");
         body = it == form.end() ? std::string() : it->second;
       }
-      int status = 500;
-      bool duplicate = false;
-      std::string message;
-      webhook(forge, delivery, event, authentic, body, status, message, duplicate);
-      if (status >= 400) error_reply(res, status, message);
-      else if (duplicate) json_reply(res, status, {{"duplicate", true}, {"result", message}});
-      else json_reply(res, status, {{"result", message}});
+      auto d = webhook(forge, delivery, event, authentic, body);
+      if (d.status >= 400) error_reply(res, d.status, d.message);
+      else if (d.duplicate) json_reply(res, d.status, {{"duplicate", true}, {"result", d.message}});
+      else json_reply(res, d.status, {{"result", d.message}});
     };
   };
   http_->route_with_reader("/hooks/github", hook(Forge::github));

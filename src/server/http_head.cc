@@ -133,6 +133,10 @@ HeadVerdict parse_head(std::string_view bytes, const HeadLimits& limits) {
   return v;
 }
 
+bool under_api(std::string_view path) {
+  return path == "/api" || path.rfind("/api/", 0) == 0 || path.rfind("/hooks/", 0) == 0;
+}
+
 std::string url_decode(std::string_view text, bool plus_is_space) {
   auto hex = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';

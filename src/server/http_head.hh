@@ -42,6 +42,9 @@ HeadVerdict parse_head(std::string_view bytes, const HeadLimits& limits = {});
 // cpp-httplib's parser, a value keeps every '=' after the first.
 std::multimap<std::string, std::string> parse_query(std::string_view query);
 
+// Whether PATH is the API's or a webhook's: its errors are JSON.
+bool under_api(std::string_view path);
+
 // %XX and '+' decoded; an invalid escape is kept as it is.
 std::string url_decode(std::string_view text, bool plus_is_space);
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "server/http_head.hh"
 #include "server/http_server.hh"
 
 namespace cwf::server {
@@ -50,10 +51,6 @@ inline bool parse_int(const std::string& s, std::int64_t& out) {
   if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) return false;
   out = std::stoll(s);
   return true;
-}
-
-inline bool under_api(const std::string& path) {
-  return path == "/api" || path.rfind("/api/", 0) == 0 || path.rfind("/hooks/", 0) == 0;
 }
 
 }  // namespace cwf::server

@@ -48,7 +48,7 @@ HttpServer::HttpServer(ServerOptions options, RunnerView& runner, store::JobStor
     : options_(std::move(options)), runner_(runner), store_(store), http_(std::make_unique<Httplib>()) {
   edge_ = std::make_unique<Edge>(
       options_.edge, [this](const RequestHead& h, int listener) { return classify(h, listener); },
-      [this](Connection& c, SocketStream& s, const RequestHead& h) { return serve(c, s, h); });
+      [this](SocketStream& s, const RequestHead& h, bool last) { return serve(s, h, last); });
   guard_routes();
   http_->route("GET", "/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
@@ -129,15 +129,14 @@ Dispatch HttpServer::classify(const RequestHead& head, int listener) const {
   return d;
 }
 
-bool HttpServer::serve(Connection& c, SocketStream& stream, const RequestHead& head) {
+bool HttpServer::serve(SocketStream& stream, const RequestHead& head, bool last) {
   bool closed = false;
-  bool close = !head.keep_alive || c.served + 1 >= options_.edge.keep_alive_max || edge_->stopping();
-  bool ok = http_->process_request(stream, close, closed, [&](httplib::Request& req) {
+  bool ok = http_->process_request(stream, last, closed, [&](httplib::Request& req) {
     // cpp-httplib splits a query's values at every '=': "?workflow=a=b" is "a=b".
     req.params.clear();
     for (auto& [k, v] : parse_query(head.query)) req.params.emplace(k, v);
   });
-  return ok && !closed && !close;
+  return ok && !closed;
 }
 
 void HttpServer::guard_routes() {

@@ -59,7 +59,7 @@ class HttpServer {
 
  private:
   Dispatch classify(const RequestHead& head, int listener) const;
-  bool serve(Connection& c, SocketStream& stream, const RequestHead& head);
+  bool serve(SocketStream& stream, const RequestHead& head, bool last);
   void guard_routes();
   void api_routes();
   void action_routes();
@@ -68,8 +68,13 @@ class HttpServer {
   bool host_allowed(const std::string& host) const;
   // Answers 401/403 and returns false unless REQ carries the API token.
   bool authorized(const httplib::Request& req, httplib::Response& res) const;
-  void webhook(Forge forge, const std::string& delivery, const std::string& event, bool authentic,
-               const std::string& body, int& status, std::string& reply, bool& duplicate);
+  struct Delivery {
+    int status = 500;
+    std::string message;
+    bool duplicate = false;
+  };
+  Delivery webhook(Forge forge, const std::string& delivery, const std::string& event, bool authentic,
+                   const std::string& body);
   std::string metrics() const;
   void forge_metrics(std::string& out) const;
   void http_metrics(std::string& out) const;

@@ -15,15 +15,10 @@ bool WorkerPool::submit(std::function<void()> fn) {
   if (idle_ <= queue_.size()) {
     if (threads_.size() < max_threads_) {
       std::size_t id = next_id_++;
-      ++busy_;  // counted before it runs, so a second submit doesn't count it idle
       threads_.emplace(id, std::thread([this, id, f = std::move(fn)]() mutable {
         try {
           f();
         } catch (...) {
-        }
-        {
-          std::lock_guard l(mu_);
-          --busy_;
         }
         work(id);
       }));
@@ -45,14 +40,12 @@ void WorkerPool::work(std::size_t id) {
     if (!woke || queue_.empty()) break;  // idle too long, or stopping with nothing left
     auto fn = std::move(queue_.front());
     queue_.pop_front();
-    ++busy_;
     lock.unlock();
     try {
       fn();
     } catch (...) {
     }
     lock.lock();
-    --busy_;
   }
   // A thread can't join itself: the next submit() or stop() does.
   auto it = threads_.find(id);
@@ -84,11 +77,6 @@ void WorkerPool::stop() {
 std::size_t WorkerPool::threads() const {
   std::lock_guard lock(mu_);
   return threads_.size();
-}
-
-std::size_t WorkerPool::busy() const {
-  std::lock_guard lock(mu_);
-  return busy_;
 }
 
 }  // namespace cwf::server

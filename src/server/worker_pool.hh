@@ -26,7 +26,6 @@ class WorkerPool {
   // Runs what is queued, then joins every thread.
   void stop();
   std::size_t threads() const;
-  std::size_t busy() const;
 
  private:
   void work(std::size_t id);
@@ -39,7 +38,7 @@ class WorkerPool {
   std::deque<std::function<void()>> queue_;
   std::map<std::size_t, std::thread> threads_;
   std::vector<std::thread> finished_;
-  std::size_t next_id_ = 0, idle_ = 0, busy_ = 0;
+  std::size_t next_id_ = 0, idle_ = 0;
   bool stopping_ = false;
 };
 

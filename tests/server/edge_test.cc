@@ -125,6 +125,18 @@ TEST_CASE("a slowloris that keeps sending a byte at a time is cut at the head's 
   CHECK(std::chrono::steady_clock::now() - t0 < 3s);
 }
 
+TEST_CASE("a head that arrives a byte at a time, within its deadline, is served") {
+  Served s(quick());
+  Raw r(port_of(s));
+  for (char c : std::string("\r\nGET /api/jobs?limit=1 HTTP/1.1\r\nHost: a\r\nX-Pad: 1\r\n\r\n")) {
+    REQUIRE(r.send(std::string(1, c)));
+    std::this_thread::sleep_for(2ms);
+  }
+  auto reply = r.read(2s, true);
+  CHECK(status_of(reply) == 200);
+  CHECK(json_of(reply).contains("jobs"));
+}
+
 TEST_CASE("a request whose client then shuts its sending side is still answered") {
   Served s(quick());
   Raw r(port_of(s));
