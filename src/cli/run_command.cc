@@ -16,6 +16,7 @@
 #include "runner/runner.hh"
 #include "server/http_server.hh"
 #include "util/log.hh"
+#include "util/masker.hh"
 
 extern char** environ;
 
@@ -306,16 +307,15 @@ int run_run(const Args& args) {
   o.forges.github_token = env_or("GITHUB_TOKEN");
   o.forges.gitlab_token = env_or("GITLAB_TOKEN");
   o.executor.log_cap = log_limit_mib << 20;
-  // The runner's tokens are its own: code in a pushed commit never sees them,
-  // nor the paths of the files they came from (a task could read those), nor
-  // the runner's own settings (CONVOX_WORKFLOWS_*: webhook secrets' files...).
-  for (char** e = environ; e && *e; ++e) {
-    std::string_view kv = *e;
-    bool own = kv.rfind("CONVOX_WORKFLOWS_", 0) == 0 || kv.rfind("CONVOX_PASSWORD_FILE=", 0) == 0;
-    for (const char* name : {"GITHUB_TOKEN", "GITLAB_TOKEN"})
-      own = own || kv.rfind(std::string(name) + "=", 0) == 0 || kv.rfind(std::string(name) + "_FILE=", 0) == 0;
-    if (!own) o.executor.base_env.emplace_back(kv);
-  }
+  // The executor decides what each task gets of this (executor/task_env.hh):
+  // never the runner's tokens, their files' paths or its own settings.
+  for (char** e = environ; e && *e; ++e) o.executor.base_env.emplace_back(*e);
+  // Secrets that are no variable's value: masked all the same, everywhere.
+  for (const std::string* s : {&o.server.api_token, &o.server.github_secret, &o.server.gitlab_secret})
+    if (!s->empty()) o.executor.runner_secrets.push_back(*s);
+  std::vector<std::string> masked = secrets_from_env(o.executor.base_env, o.executor.secret_env);
+  masked.insert(masked.end(), o.executor.runner_secrets.begin(), o.executor.runner_secrets.end());
+  log::mask_secrets(masked);
   o.data_dir = std::filesystem::absolute(data_dir_or_default(data_dir));
 
   std::error_code ec;

@@ -59,6 +59,7 @@ struct Task {
   // script
   std::vector<std::string> argv;
   std::map<std::string, std::string> env;
+  std::vector<std::string> secrets;  // names taken from the runner's environment
   std::string working_directory;
 };
 

@@ -97,6 +97,12 @@ std::optional<std::string> env_name_error(std::string_view name) {
   return std::nullopt;
 }
 
+bool runner_own_variable(std::string_view name) {
+  static const char* const names[] = {"GITHUB_TOKEN", "GITLAB_TOKEN", "GITHUB_TOKEN_FILE", "GITLAB_TOKEN_FILE",
+                                      "CONVOX_PASSWORD_FILE"};
+  return name.starts_with("CONVOX_WORKFLOWS_") || std::find(std::begin(names), std::end(names), name) != std::end(names);
+}
+
 std::optional<std::string> relative_path_error(std::string_view path) {
   if (path.empty()) return "empty path";
   if (path.front() == '/') return "an absolute path; use a path relative to the checkout";

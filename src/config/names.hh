@@ -16,6 +16,9 @@ std::optional<std::string> closest_match(std::string_view word,
 // Each returns nullopt when valid, else the reason (to follow "invalid X: ").
 std::optional<std::string> workflow_name_error(std::string_view name);
 std::optional<std::string> env_name_error(std::string_view name);
+// The runner's own variables: GITHUB_TOKEN, GITLAB_TOKEN, CONVOX_WORKFLOWS_*
+// and the *_FILE variables its secrets come from. No task receives these.
+bool runner_own_variable(std::string_view name);
 // A path that must stay inside the checkout: relative, no ".." escaping it.
 std::optional<std::string> relative_path_error(std::string_view path);
 // A branch name or branch glob, by git's ref-name rules.

@@ -1,7 +1,9 @@
 #include <algorithm>
+#include <cctype>
 
 #include "config/loader_internal.hh"
 #include "config/names.hh"
+#include "util/masker.hh"
 
 namespace cwf::config {
 namespace {
@@ -12,7 +14,7 @@ const std::vector<std::string> kBuildKeys = {"app", "manifest", "promote", "rack
                                              "build_args", "health_check"};
 const std::vector<std::string> kPromoteKeys = {"app", "rack", "release", "health_check"};
 const std::vector<std::string> kRunKeys = {"app", "service", "command", "rack", "release"};
-const std::vector<std::string> kScriptKeys = {"command", "argv", "env", "working_directory"};
+const std::vector<std::string> kScriptKeys = {"command", "argv", "env", "secrets", "working_directory"};
 
 // What the runner itself puts in every task's environment.
 const std::vector<std::string> kRunnerEnv = {"CONVOX_WORKFLOW", "CONVOX_JOB_ID", "BUILD_GIT_SHA",
@@ -92,6 +94,65 @@ void check_relative(MapReader& r, const std::string& key, const std::string& pat
     r.diags().error(r.get(key)->pos, r.what() + ": " + key + ": invalid path '" + path + "': " + *e);
 }
 
+bool listed(const std::vector<std::string>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// The variables COMMAND reads as $NAME or ${NAME...} and doesn't set itself
+// (NAME=..., for NAME in): a guess, good enough for a hint.
+std::vector<std::string> variables_read(std::string_view command) {
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  std::vector<std::string> out;
+  for (std::size_t i = command.find('$'); i != std::string_view::npos; i = command.find('$', i + 1)) {
+    std::size_t start = i + 1 + (i + 1 < command.size() && command[i + 1] == '{');
+    std::size_t end = start;
+    while (end < command.size() && word(command[end])) ++end;
+    if (end == start || std::isdigit(static_cast<unsigned char>(command[start]))) continue;
+    std::string name(command.substr(start, end - start));
+    bool set = false;
+    for (std::size_t at = command.find(name); at != std::string_view::npos && !set; at = command.find(name, at + 1)) {
+      bool word_start = at == 0 || !word(command[at - 1]);
+      std::string_view after = command.substr(at + name.size());
+      set = word_start && command[at - (at > 0)] != '$' && (after.starts_with("=") || command.substr(0, at).ends_with("for "));
+    }
+    if (!set && !listed(out, name)) out.push_back(std::move(name));
+  }
+  return out;
+}
+
+void load_secrets(MapReader& r, Task& t) {
+  auto names = r.strings("secrets", false);
+  if (!names) return;
+  const yaml::Node& list = *r.get("secrets");
+  for (std::size_t i = 0; i < names->size(); ++i) {
+    const std::string& name = (*names)[i];
+    Position pos = list.children[i]->pos;
+    std::string what = r.what() + ": secrets: ";
+    if (auto e = env_name_error(name)) r.diags().error(pos, what + "invalid name '" + name + "': " + *e);
+    else if (runner_own_variable(name))
+      r.diags().error(pos, what + name + " is the runner's own and reaches no task; give the task a secret of its own "
+                                         "under another name");
+    else if (listed(kRunnerEnv, name)) r.diags().error(pos, what + name + " is set by the runner");
+    else if (t.env.count(name)) r.diags().error(pos, what + name + " is also set in env");
+    else if (listed(t.secrets, name)) r.diags().warning(pos, what + name + " is listed twice");
+    else t.secrets.push_back(name);
+  }
+}
+
+// Since tasks stopped inheriting the runner's environment, a command reading
+// a secret it doesn't list gets an empty value: say where, once per name.
+void hint_undeclared_secrets(MapReader& r, const Task& t) {
+  if (t.command.empty()) return;
+  for (const auto& name : variables_read(t.command)) {
+    if (!(secret_name(name) || name.starts_with("CONVOX_")) || listed(kRunnerEnv, name) || t.env.count(name) ||
+        listed(t.secrets, name) || runner_own_variable(name))
+      continue;
+    r.diags().warning(r.get("command")->pos, r.what() + ": command reads $" + name +
+                                                 ", which this task does not receive; list it in secrets: [" + name +
+                                                 "] to take it from the runner's environment");
+  }
+}
+
 void load_script(MapReader& r, Task& t) {
   bool has_command = r.get("command"), has_argv = r.get("argv");
   if (has_command && has_argv)
@@ -107,6 +168,8 @@ void load_script(MapReader& r, Task& t) {
                           r.what() + ": env: " + k + " is set by the runner and overrides this value");
     t.env = *env;
   }
+  load_secrets(r, t);
+  hint_undeclared_secrets(r, t);
   if (auto wd = r.string("working_directory")) {
     check_relative(r, "working_directory", *wd);
     t.working_directory = *wd;

@@ -8,6 +8,7 @@
 #include "executor/health_check.hh"
 #include "executor/job_log.hh"
 #include "executor/run_process.hh"
+#include "executor/task_env.hh"
 
 namespace cwf::executor {
 namespace {
@@ -35,14 +36,11 @@ class JobRun {
   JobRun(const ExecutorOptions& options, TaskLauncher& launcher, store::JobStore& store, std::int64_t job_id,
          const JobSpec& spec, const std::filesystem::path& workspace, const CancelToken& cancel, JobLog& log)
       : options_(options), launcher_(launcher), store_(store), job_id_(job_id), spec_(spec),
-        workspace_(workspace), cancel_(cancel), log_(log), releases_(spec.workflow->tasks.size()) {
+        workspace_(workspace), runner_env_(environment_for_tasks(options.base_env)), cancel_(cancel), log_(log),
+        releases_(spec.workflow->tasks.size()) {
     std::error_code ec;
     root_ = std::filesystem::canonical(workspace_, ec);
     if (ec) root_ = workspace_;
-    for (const auto& kv : options_.base_env) {
-      std::size_t eq = kv.find('=');
-      if (eq != std::string::npos) base_env_[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
   }
 
   TaskOutcome run_task(int index);
@@ -57,7 +55,7 @@ class JobRun {
                      BuildOutputScanner* scanner = nullptr);
   TaskOutcome outcome_of(const RunOutcome& r, const config::Task& t, const std::string& what,
                          const BuildOutputScanner* scanner = nullptr) const;
-  std::vector<std::string> environment(const config::Task& t) const;
+  Result<std::vector<std::string>> environment(const config::Task& t) const;
   std::string release_for(const config::Task& t, std::string& error) const;
   milliseconds time_left() const {
     return std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now());
@@ -70,7 +68,7 @@ class JobRun {
   std::int64_t job_id_;
   const JobSpec& spec_;
   std::filesystem::path workspace_, root_;  // root_: the workspace with symlinks resolved
-  std::map<std::string, std::string> base_env_;
+  EnvMap runner_env_;
   const CancelToken& cancel_;
   JobLog& log_;
   std::vector<std::string> releases_;  // by task index: what each build made
@@ -80,28 +78,28 @@ class JobRun {
   std::int64_t log_synced_ms_ = 0;
 };
 
-std::vector<std::string> JobRun::environment(const config::Task& t) const {
-  std::map<std::string, std::string> env = base_env_;
-  for (const auto& [k, v] : t.env) env[k] = v;
-  // The runner's variables win; values from the push travel only this way.
-  env["CONVOX_WORKFLOW"] = spec_.workflow->name;
-  env["CONVOX_JOB_ID"] = std::to_string(job_id_);
-  env["BUILD_GIT_SHA"] = spec_.sha;
-  env["GIT_BRANCH"] = spec_.branch;
-  env["GIT_REPOSITORY"] = spec_.repository;
-  if (!t.app.empty()) env["APP"] = t.app;
-  else env.erase("APP");
-  if (!build_id_.empty()) env["BUILD_ID"] = build_id_;
-  if (!release_.empty()) env["RELEASE"] = release_;
-  std::vector<std::string> out;
-  out.reserve(env.size());
-  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
-  return out;
+Result<std::vector<std::string>> JobRun::environment(const config::Task& t) const {
+  // The job's variables win; values from the push travel only this way.
+  EnvMap job = {{"CONVOX_WORKFLOW", spec_.workflow->name},
+                {"CONVOX_JOB_ID", std::to_string(job_id_)},
+                {"BUILD_GIT_SHA", spec_.sha},
+                {"GIT_BRANCH", spec_.branch},
+                {"GIT_REPOSITORY", spec_.repository}};
+  if (!t.app.empty()) job["APP"] = t.app;
+  if (!build_id_.empty()) job["BUILD_ID"] = build_id_;
+  if (!release_.empty()) job["RELEASE"] = release_;
+  return task_environment(t, runner_env_, job);
 }
 
 RunOutcome JobRun::command(const config::Task& t, const std::vector<std::string>& argv,
                            const std::filesystem::path& cwd, BuildOutputScanner* scanner) {
-  ProcessSpec spec{argv, environment(t), cwd};
+  auto env = environment(t);
+  if (!env) {
+    RunOutcome never;
+    never.start_error = env.error().message;
+    return never;
+  }
+  ProcessSpec spec{argv, std::move(*env), cwd};
   return run_process(launcher_, spec, deadline_, options_.grace, cancel_, [&](std::string_view chunk) {
     std::int64_t now = store::now_ms();
     log_.output(chunk, now);
@@ -262,11 +260,15 @@ void Executor::fail_before_start(std::int64_t job_id, const JobSpec& spec, const
 store::JobState Executor::run(std::int64_t job_id, const JobSpec& spec, const std::filesystem::path& workspace,
                               const CancelToken& cancel) {
   const auto& tasks = spec.workflow->tasks;
-  std::vector<std::string> env = options_.base_env;
-  for (const auto& t : tasks)
+  // Masked: every secret the runner holds, whether a task gets it or not.
+  std::vector<std::string> env = options_.base_env, names = options_.secret_env;
+  for (const auto& t : tasks) {
     for (const auto& [k, v] : t.env) env.push_back(k + "=" + v);
-  JobLog log(store_.data_dir(), job_id, Masker(secrets_from_env(env, options_.secret_env)), options_.log_cap,
-             options_.echo);
+    names.insert(names.end(), t.secrets.begin(), t.secrets.end());
+  }
+  std::vector<std::string> secrets = secrets_from_env(env, names);
+  secrets.insert(secrets.end(), options_.runner_secrets.begin(), options_.runner_secrets.end());
+  JobLog log(store_.data_dir(), job_id, Masker(secrets), options_.log_cap, options_.echo);
   JobRun job(options_, launcher_, store_, job_id, spec, workspace, cancel, log);
   // Each commit holds the end of one task and the start of the next.
   std::optional<store::JobStore::Transaction> tx(std::in_place, store_);

@@ -13,7 +13,7 @@
 
 #include "config/model.hh"
 #include "executor/cancel.hh"
-#include "executor/masker.hh"
+#include "util/masker.hh"
 #include "executor/process.hh"
 #include "store/job_store.hh"
 
@@ -21,8 +21,9 @@ namespace cwf::executor {
 
 struct ExecutorOptions {
   std::string convox_bin = "convox";
-  std::vector<std::string> base_env;  // the runner's environment, passed through
+  std::vector<std::string> base_env;  // the runner's environment; task_env.hh decides what each task gets of it
   std::vector<std::string> secret_env;  // names whose values are masked, besides *_TOKEN and the like
+  std::vector<std::string> runner_secrets;  // values masked in every job log: API token, webhook secrets...
   std::uint64_t log_cap = 64u << 20;
   std::chrono::milliseconds grace{10000};  // SIGTERM to SIGKILL
   std::ostream* echo = nullptr;            // stream the log here too

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "executor/masker.hh"
+#include "util/masker.hh"
 
 namespace cwf::executor {
 

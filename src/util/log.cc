@@ -11,6 +11,8 @@
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "util/masker.hh"
+
 namespace cwf::log {
 namespace {
 
@@ -132,6 +134,7 @@ class RecordFormatter final : public spdlog::formatter {
 struct Sink {
   std::shared_ptr<spdlog::logger> logger;
   Format format = Format::text;
+  std::shared_ptr<const Masker> masker;
 };
 
 std::mutex g_mutex;
@@ -147,7 +150,7 @@ std::shared_ptr<spdlog::logger> make_logger(spdlog::sink_ptr sink, Format format
 }
 
 Sink& current() {  // under g_mutex
-  static Sink sink{make_logger(std::make_shared<spdlog::sinks::stderr_sink_mt>(), Format::text), Format::text};
+  static Sink sink{make_logger(std::make_shared<spdlog::sinks::stderr_sink_mt>(), Format::text), Format::text, nullptr};
   return sink;
 }
 
@@ -183,9 +186,15 @@ Result<bool> configure(const Options& options) {
   }
   auto logger = make_logger(std::move(sink), options.format);
   std::lock_guard lock(g_mutex);
-  current() = {std::move(logger), options.format};
+  current() = {std::move(logger), options.format, current().masker};
   g_level = static_cast<int>(options.level);
   return true;
+}
+
+void mask_secrets(const std::vector<std::string>& secrets) {
+  auto masker = std::make_shared<const Masker>(secrets);
+  std::lock_guard lock(g_mutex);
+  current().masker = masker->empty() ? nullptr : std::move(masker);
 }
 
 bool enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
@@ -197,13 +206,17 @@ void write(Level level, std::string_view message, const Fields& fields) {
     std::lock_guard lock(g_mutex);
     sink = current();
   }
+  auto clean = [&sink](std::string_view text) {
+    std::string s = redacted(text);
+    return sink.masker && sink.masker->contains_secret(s) ? sink.masker->mask(s) : s;
+  };
   std::string body;
   if (sink.format == Format::json) {
-    body = "\"msg\":" + json_string(redacted(message));
-    for (const auto& [k, v] : fields) body += "," + json_string(k) + ":" + json_string(redacted(v));
+    body = "\"msg\":" + json_string(clean(message));
+    for (const auto& [k, v] : fields) body += "," + json_string(k) + ":" + json_string(clean(v));
   } else {
-    body = text_message(redacted(message));
-    for (const auto& [k, v] : fields) append_text_field(body, k, redacted(v));
+    body = text_message(clean(message));
+    for (const auto& [k, v] : fields) append_text_field(body, k, clean(v));
   }
   // The string_view overload: the body is never read as a format string.
   sink.logger->log(to_spdlog(level), spdlog::string_view_t(body.data(), body.size()));

@@ -3,7 +3,9 @@
 // The runner's log: one line per event, as text for people or as JSON lines
 // for a log pipeline, to stderr or to a file rotated by size. Thread-safe;
 // spdlog writes it (log.cc is the only file that includes spdlog). Values
-// are never secrets: the callers pass redacted URLs and no tokens.
+// should never be secrets (callers pass redacted URLs and no tokens); the
+// runner's own secrets, given to mask_secrets(), are masked in every line
+// all the same, in case a library's error or a remote's answer quotes one.
 
 #include <cstddef>
 #include <cstdint>
@@ -34,6 +36,8 @@ bool parse_format(std::string_view s, Format& out);
 // opened) leaves the log as it was.
 Result<bool> configure(const Options& options);
 bool enabled(Level level);
+// From now on, these values (each line of them; see Masker) are written as ***.
+void mask_secrets(const std::vector<std::string>& secrets);
 
 void write(Level level, std::string_view message, const Fields& fields = {});
 inline void debug(std::string_view m, const Fields& f = {}) { write(Level::debug, m, f); }

@@ -28,7 +28,7 @@ workflows:
   - name: checks
     trigger: {integration: git, repository: "file:///srv/web.git", branch: main}
     tasks:
-      - {type: script, name: test, command: 'echo "testing $GIT_BRANCH with $API_TOKEN"; ls'}
+      - {type: script, name: test, command: 'echo "testing $GIT_BRANCH with $API_TOKEN"; ls', secrets: [API_TOKEN]}
       - {type: script, name: fail, command: 'echo failing; exit 3'}
       - {type: script, name: never, command: 'echo never'}
   - name: slow

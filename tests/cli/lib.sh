@@ -32,3 +32,18 @@ summary() {
   echo "$1: $passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
+
+# fake_convox PATH [NAME=VALUE...]: writes at PATH a convox CLI for
+# --convox-bin: the stand-in, with its FAKE_CONVOX_* knobs set. Tasks get no
+# variables of the runner's but the convox CLI's own, so the knobs travel in
+# the program, not in the runner's environment.
+fake_convox() {
+  local path=$1
+  shift
+  {
+    echo '#!/bin/sh'
+    for kv in "$@"; do printf 'export %q\n' "$kv"; done
+    printf 'exec %q "$@"\n' "$src/tests/executor/fake-convox"
+  } >"$path"
+  chmod +x "$path"
+}

@@ -155,3 +155,50 @@ workflows:
   REQUIRE(r.config.has_value());
   CHECK(r.diags.items().empty());
 }
+
+namespace {
+
+std::vector<std::string> messages(const std::string& tasks) {
+  auto r = load_string("t.yml", "version: 1\nworkflows:\n  - name: w\n    trigger: {integration: git, repository: "
+                                "\"file:///srv/t.git\", branch: main}\n    tasks:\n" + tasks);
+  std::vector<std::string> out;
+  for (const auto& d : r.diags.items()) out.push_back(format_diagnostic("t.yml", d));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a script task lists the secrets it takes from the runner's environment") {
+  Config c = must_load("version: 1\nworkflows:\n  - name: w\n    trigger: {integration: git, repository: "
+                       "\"file:///srv/t.git\", branch: main}\n    tasks:\n"
+                       "      - {type: script, command: 'deploy \"$CONVOX_PASSWORD\"', secrets: [CONVOX_PASSWORD, NPM_TOKEN]}\n");
+  CHECK(c.workflows[0].tasks[0].secrets == std::vector<std::string>{"CONVOX_PASSWORD", "NPM_TOKEN"});
+  auto m = messages("      - type: script\n        command: echo\n        env: {A: b}\n"
+                    "        secrets: [GITHUB_TOKEN, CONVOX_WORKFLOWS_API_TOKEN, GIT_BRANCH, A, 1X, OK_TOKEN, OK_TOKEN]\n");
+  REQUIRE(m.size() == 6);
+  CHECK(m[0] == "t.yml:9:19: error: workflow 'w': tasks[0] (script): secrets: GITHUB_TOKEN is the runner's own and "
+                "reaches no task; give the task a secret of its own under another name");
+  CHECK(m[1].find("t.yml:9:33: error: ") == 0);
+  CHECK(m[1].find("CONVOX_WORKFLOWS_API_TOKEN is the runner's own") != std::string::npos);
+  CHECK(m[2].find("secrets: GIT_BRANCH is set by the runner") != std::string::npos);
+  CHECK(m[3].find("secrets: A is also set in env") != std::string::npos);
+  CHECK(m[4].find("secrets: invalid name '1X'") != std::string::npos);
+  CHECK(m[5].find("warning: workflow 'w': tasks[0] (script): secrets: OK_TOKEN is listed twice") != std::string::npos);
+  // secrets: is for scripts: the convox CLI's tasks get their rack's credentials.
+  auto b = messages("      - {type: build, app: web, secrets: [X_TOKEN]}\n");
+  REQUIRE(b.size() == 1);
+  CHECK(b[0].find("unknown key 'secrets'") != std::string::npos);
+}
+
+TEST_CASE("validate points at a command reading a secret the task doesn't list") {
+  auto m = messages("      - {type: script, command: 'curl -u \"ci:${NPM_TOKEN}\" x; echo $HOME $GIT_BRANCH'}\n"
+                    "      - {type: script, command: 'X_TOKEN=1; echo $X_TOKEN; for DB_PASSWORD in a; do :; done; "
+                    "echo $DB_PASSWORD'}\n"
+                    "      - {type: script, command: 'echo $CONVOX_PASSWORD $CONVOX_HOST', secrets: [CONVOX_PASSWORD]}\n"
+                    "      - {type: script, command: 'echo $DEPLOY_KEY', env: {DEPLOY_KEY: public}}\n");
+  REQUIRE(m.size() == 2);
+  CHECK(m[0] == "t.yml:6:33: warning: workflow 'w': tasks[0] (script): command reads $NPM_TOKEN, which this task "
+                "does not receive; list it in secrets: [NPM_TOKEN] to take it from the runner's environment");
+  CHECK(m[1].find("t.yml:8:") == 0);
+  CHECK(m[1].find("command reads $CONVOX_HOST") != std::string::npos);
+}

@@ -47,7 +47,7 @@ TEST_CASE("the seed pipeline: staging built and promoted, production built and n
 
 TEST_CASE("staging's promotion rolls back: production is never built and the job fails with why") {
   Harness h;
-  h.extra_env = {"FAKE_CONVOX_FAIL=promote:web-staging"};
+  h.convox_env = {"FAKE_CONVOX_FAIL=promote:web-staging"};
   h.load(kSeed);
   auto job = h.run();
   CHECK(job.state == JobState::failed);
@@ -60,7 +60,7 @@ TEST_CASE("staging's promotion rolls back: production is never built and the job
 
 TEST_CASE("a failed build halts the job with the CLI's error") {
   Harness h;
-  h.extra_env = {"FAKE_CONVOX_FAIL=build"};
+  h.convox_env = {"FAKE_CONVOX_FAIL=build"};
   h.load(kSeed);
   auto job = h.run();
   CHECK(job.state == JobState::failed);
@@ -200,6 +200,60 @@ TEST_CASE("secrets are masked, also when split across two reads of the pipe") {
   CHECK(log.find("plain-value") == std::string::npos);
 }
 
+TEST_CASE("a task gets a minimal environment, what it lists, and never the runner's own") {
+  Harness h;
+  const std::string key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"
+                          "-----END OPENSSH PRIVATE KEY-----";
+  h.extra_env = {"GITHUB_TOKEN=ghp-runner-token", "GITHUB_TOKEN_FILE=/run/secrets/gh",
+                 "CONVOX_WORKFLOWS_API_TOKEN_FILE=/run/secrets/api", "CONVOX_PASSWORD=rack-pa55word",
+                 "RACK_URL=https://convox:rack-pa55word@rack.example.com", "SOME_SETTING=plain", "LANG=C.UTF-8",
+                 "DEPLOY_KEY=" + key};
+  h.convox_env = {"FAKE_CONVOX_ENV=" + (h.tmp.path() / "convox-env").string()};
+  h.load(script_workflow(R"y(      - type: script
+        name: plain
+        command: 'env | cut -d= -f1 | sort | tr "\n" " "; echo; echo "pw=[$CONVOX_PASSWORD]"'
+      - type: script
+        name: listed
+        command: 'echo "pw=$CONVOX_PASSWORD len=${#CONVOX_PASSWORD} mine=$MINE"; printf "%s\n" "$DEPLOY_KEY"'
+        env: {MINE: mine-value}
+        secrets: [CONVOX_PASSWORD, DEPLOY_KEY]
+      - {type: build, app: web}
+)y"));
+  auto job = h.run();
+  REQUIRE(job.state == JobState::succeeded);
+  std::string plain = h.log(job, 0);
+  INFO(plain);
+  for (const char* name : {" BUILD_GIT_SHA ", " CONVOX_JOB_ID ", " CONVOX_WORKFLOW ", " GIT_BRANCH ",
+                           " GIT_REPOSITORY ", " HOME ", " LANG ", " PATH "})
+    CHECK(plain.find(name) != std::string::npos);
+  for (const char* name : {"GITHUB_TOKEN", "CONVOX_WORKFLOWS", "CONVOX_PASSWORD ", "RACK_URL", "SOME_SETTING",
+                           "DEPLOY_KEY", "FAKE_CONVOX"})
+    CHECK(plain.find(name) == std::string::npos);
+  CHECK(plain.find("pw=[]") != std::string::npos);
+  std::string listed = h.log(job, 1);
+  INFO(listed);
+  CHECK(listed.find("pw=*** len=13 mine=mine-value") != std::string::npos);
+  CHECK(listed.find("b3BlbnNzaC1") == std::string::npos);  // each line of the key is masked
+  CHECK(listed.find("PRIVATE KEY") == std::string::npos);
+  // The convox CLI: its rack's credentials, none of the rest.
+  std::string cli = cwf::test::read_file(h.tmp.path() / "convox-env");
+  INFO(cli);
+  CHECK(cli.find(" CONVOX_PASSWORD ") != std::string::npos);
+  CHECK(cli.find(" RACK_URL ") != std::string::npos);
+  CHECK(cli.find(" APP ") != std::string::npos);
+  for (const char* name : {"GITHUB_TOKEN", "CONVOX_WORKFLOWS", "SOME_SETTING", "DEPLOY_KEY"})
+    CHECK(cli.find(name) == std::string::npos);
+}
+
+TEST_CASE("a listed secret the runner doesn't have fails the task before it runs") {
+  Harness h;
+  h.load(script_workflow("      - {type: script, command: 'echo ran', secrets: [NOT_THERE_TOKEN]}\n"));
+  auto job = h.run();
+  CHECK(job.state == JobState::failed);
+  CHECK(job.tasks[0].reason == "secrets: NOT_THERE_TOKEN is not set in the runner's environment");
+  CHECK(h.log(job, 0).find("ran") == std::string::npos);
+}
+
 TEST_CASE("a missing executable fails the task with that reason") {
   Harness h;
   h.load(script_workflow("      - {type: script, argv: [no-such-program-cwf, --flag]}\n"));
@@ -258,7 +312,7 @@ TEST_CASE("a task printing 200 MB: the log stops at the cap and says so - the ta
 
 TEST_CASE("a convox command that hangs times out and is killed") {
   Harness h;
-  h.extra_env = {"FAKE_CONVOX_HANG=build"};
+  h.convox_env = {"FAKE_CONVOX_HANG=build"};
   h.load(R"y(  - name: deploy
     trigger: {integration: github, repository: acme/web, branch: main}
     tasks: [{type: build, app: web, timeout: 1s}]

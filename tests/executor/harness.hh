@@ -25,7 +25,8 @@ struct Harness {
   std::filesystem::path calls = tmp.path() / "convox-calls";
   std::unique_ptr<store::JobStore> store;
   std::optional<config::Config> config;
-  std::vector<std::string> extra_env;
+  std::vector<std::string> extra_env;   // the runner's environment, besides its own
+  std::vector<std::string> convox_env;  // the stand-in's FAKE_CONVOX_* knobs
   executor::ExecutorOptions options;
   executor::LocalLauncher launcher;
   std::string branch = "main";
@@ -38,8 +39,8 @@ struct Harness {
     auto opened = store::JobStore::open(data);
     REQUIRE(opened.ok());
     store = std::move(*opened);
-    options.convox_bin = (source_dir() / "tests/executor/fake-convox").string();
     options.grace = std::chrono::milliseconds(500);
+    options.convox_bin = (tmp.path() / "convox").string();  // written by run()
   }
 
   // WORKFLOWS: the list under "workflows:", indented by two spaces.
@@ -55,8 +56,12 @@ struct Harness {
     REQUIRE(config.has_value());
     options.base_env.clear();
     for (char** e = environ; *e; ++e) options.base_env.emplace_back(*e);
-    options.base_env.push_back("FAKE_CONVOX_CALLS=" + calls.string());
     for (const auto& e : extra_env) options.base_env.push_back(e);
+    // The stand-in's knobs travel in a wrapper: tasks get no FAKE_CONVOX_* of the runner's.
+    std::string wrapper = "#!/bin/sh\nexport FAKE_CONVOX_CALLS='" + calls.string() + "'\n";
+    for (const auto& e : convox_env) wrapper += "export '" + e + "'\n";
+    write_file(tmp.path() / "convox", wrapper + "exec '" + (source_dir() / "tests/executor/fake-convox").string() + "' \"$@\"\n");
+    std::filesystem::permissions(tmp.path() / "convox", std::filesystem::perms::owner_all);
     executor::Executor exec(*store, launcher, options);
     auto commit = git::resolve_commit(repo.string(), "HEAD");
     REQUIRE(commit.ok());

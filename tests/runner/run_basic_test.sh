@@ -111,7 +111,7 @@ version: 1
 workflows:
   - name: from-file
     trigger: {integration: git, repository: "file://$tmp/app.git", branch: main}
-    tasks: [{type: script, command: 'echo one; echo "token=${GITHUB_TOKEN:-unset} files=${GITHUB_TOKEN_FILE:-unset},${CONVOX_WORKFLOWS_API_TOKEN_FILE:-unset},${CONVOX_WORKFLOWS_GITHUB_WEBHOOK_SECRET_FILE:-unset}"'}]
+    tasks: [{type: script, command: 'echo one; echo "token=\${GITHUB_TOKEN:-unset} files=\${GITHUB_TOKEN_FILE:-unset},\${CONVOX_WORKFLOWS_API_TOKEN_FILE:-unset},\${CONVOX_WORKFLOWS_GITHUB_WEBHOOK_SECRET_FILE:-unset}"; echo "read: \$(cat $tmp/gh-token) \$(cat $tmp/api-token) \$(cat $tmp/hook-secret)"'}]
 YML
 data2=$tmp/data2
 printf 'ghp_from_a_file' >"$tmp/gh-token"
@@ -134,6 +134,8 @@ run "file: the job ran the edited command" 0 "$bin" logs 1 --data-dir "$data2"
 expect "file: edited command" out "two"
 expect "file: the runner's forge token is not passed to tasks" out "token=unset"
 expect "file: nor the paths of its secrets' files" out "files=unset,unset,unset"
+expect "file: a task that reads them anyway prints them masked" out "read: *** *** ***"
+lacks "file: no secret in the log" out "api-t0ken"
 sed -i '/name: broken/,$d' "$wf"
 wait_for "file: the fix applies" 10 "$bin" status --data-dir "$data2"
 stop_runner "file runner"

@@ -45,9 +45,9 @@ YML
 printf "It's a Secret to Everybody\n" >"$tmp/secret"
 printf "gl-secret" >"$tmp/gl-secret"
 data=$tmp/data
-export FAKE_CONVOX_CALLS=$tmp/convox-calls
+fake_convox "$tmp/convox" FAKE_CONVOX_CALLS="$tmp/convox-calls"
 CONVOX_WORKFLOWS_API_TOKEN=api-t0ken start_runner r.log --workflows-file "$tmp/wf.yml" --data-dir "$data" --poll-interval 60s \
-  --convox-bin "$src/tests/executor/fake-convox" \
+  --convox-bin "$tmp/convox" \
   --github-url "file://$tmp/forge" --github-webhook-secret-file "$tmp/secret" \
   --gitlab-url "file://$tmp/forge" --gitlab-webhook-secret-file "$tmp/gl-secret"
 wait_for "the runner serves" 10 grep -q '"listen": "127.0.0.1:[1-9]' "$data/state.json"

@@ -46,9 +46,9 @@ workflows:
     tasks: [{type: build, app: web}]
 YML
 data=$tmp/data
-export FAKE_CONVOX_SLEEP=2
+fake_convox "$tmp/convox" FAKE_CONVOX_SLEEP=2
 common=(--workflows-file "$wf" --data-dir "$data" --gitlab-url "http://127.0.0.1:$hang_port" --remote-timeout 3s
-  --convox-bin "$src/tests/executor/fake-convox" --max-parallel-jobs 4)
+  --convox-bin "$tmp/convox" --max-parallel-jobs 4)
 git -C "$tmp/app" push -q origin main:dev main:build
 git -C "$tmp/other" push -q origin main:build
 

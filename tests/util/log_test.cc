@@ -168,3 +168,24 @@ TEST_CASE("redaction stays linear on a hostile line") {
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));  // quadratic: minutes
   CHECK(test::read_file(dir.path() / "runner.log").find(hostile) != std::string::npos);
 }
+
+TEST_CASE("the runner's own secrets are masked in every record, message and fields, text and JSON") {
+  test::TempDir dir;
+  for (auto format : {log::Format::text, log::Format::json}) {
+    {
+      LogToFile to(dir, format);
+      log::mask_secrets({"ghp_runner_token_123", "-----BEGIN KEY-----\nkey-line-AAAA\n-----END KEY-----"});
+      log::warn("remote said: bad credentials ghp_runner_token_123", {{"error", "x key-line-AAAA y"}});
+      log::mask_secrets({});
+      log::info("after ghp_runner_token_123");
+    }
+    auto lines = lines_of(dir.path() / "runner.log");
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0].find("ghp_runner_token_123") == std::string::npos);
+    CHECK(lines[0].find("key-line-AAAA") == std::string::npos);
+    CHECK(lines[0].find("bad credentials ***") != std::string::npos);
+    CHECK(lines[0].find("x *** y") != std::string::npos);
+    CHECK(lines[1].find("after ghp_runner_token_123") != std::string::npos);  // unset again
+    std::filesystem::remove(dir.path() / "runner.log");
+  }
+}
