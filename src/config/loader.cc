@@ -8,6 +8,12 @@
 namespace cwf::config {
 namespace {
 
+// A valid workflow name is shown everywhere its jobs are; any other text is
+// the file's, shown only to its author (quote()).
+std::string workflow_label(std::string_view name) {
+  return workflow_name_error(name) ? quote(name) : "'" + std::string(name) + "'";
+}
+
 const std::vector<std::string> kIntegrations = {"github", "gitlab", "git"};
 const std::vector<std::string> kConcurrency = {"queue", "cancel-previous", "skip-if-running"};
 const std::vector<std::string> kTopKeys = {"version", "defaults", "workflows"};
@@ -34,12 +40,12 @@ std::optional<Trigger> load_trigger(MapReader& workflow) {
     else
       e = forge_repository_error(*repo, t.integration == Integration::gitlab);
     if (e)
-      diags.error(r.get("repository")->pos, r.what() + ": invalid repository '" + redact_url(*repo) + "': " + *e);
+      diags.error(r.get("repository")->pos, r.what() + ": invalid repository " + quote(redact_url(*repo)) + ": " + *e);
     t.repository = *repo;
   }
   if (auto branch = r.string("branch", true)) {
     if (auto e = branch_error(*branch))
-      diags.error(r.get("branch")->pos, r.what() + ": invalid branch '" + *branch + "': " + *e);
+      diags.error(r.get("branch")->pos, r.what() + ": invalid branch " + quote(*branch) + ": " + *e);
     t.branch = *branch;
   }
   if (const yaml::Node* rs = r.get("require_status"); rs && integration && t.integration == Integration::git) {
@@ -56,7 +62,7 @@ std::optional<Trigger> load_trigger(MapReader& workflow) {
       if (!e && p.front() == '/') e = "paths are relative to the repository root";
       if (e)
         diags.error(r.get("paths")->children[i]->pos,
-                    r.what() + ": paths[" + std::to_string(i) + "]: bad glob '" + p + "': " + *e);
+                    r.what() + ": paths[" + std::to_string(i) + "]: bad glob " + quote(p) + ": " + *e);
     }
     t.paths = *paths;
   }
@@ -70,7 +76,7 @@ std::optional<Workflow> load_workflow(const yaml::Node& node, std::size_t index,
   // Name the workflow in messages as soon as we know its name.
   if (const yaml::Node* name = node.find("name");
       name && name->is_scalar() && !name->value.empty() && name->value.size() < 80)
-    what = "workflow '" + std::string(name->value) + "'";
+    what = "workflow " + workflow_label(name->value);
   int errors = diags.error_count();
   MapReader r(node, what, kWorkflowKeys, diags);
   if (!r.ok()) return std::nullopt;
@@ -78,9 +84,9 @@ std::optional<Workflow> load_workflow(const yaml::Node& node, std::size_t index,
   w.pos = node.pos;
   if (auto name = r.string("name", true)) {
     if (auto e = workflow_name_error(*name)) {
-      std::string msg = what + ": invalid name '" + *name + "': " + *e;
+      std::string msg = what + ": invalid name " + quote(*name) + ": " + *e;
       std::string better = suggest_workflow_name(*name);
-      if (!better.empty() && better != *name) msg += " (e.g. '" + better + "')";
+      if (!better.empty() && better != *name) msg += " (e.g. " + quote(better) + ")";
       diags.error(r.get("name")->pos, msg);
     }
     w.name = *name;
@@ -115,7 +121,7 @@ std::optional<std::size_t> read_choice(MapReader& r, const std::string& key,
     if (*s == options[i]) return i;
   std::string list;
   for (const auto& o : options) list += (list.empty() ? "" : ", ") + o;
-  std::string msg = r.what() + ": " + key + ": unknown value '" + *s + "' (expected one of: " + list + ")";
+  std::string msg = r.what() + ": " + key + ": unknown value " + quote(*s) + " (expected one of: " + list + ")";
   if (auto near = closest_match(*s, options)) msg += "; did you mean '" + *near + "'?";
   r.diags().error(n->pos, msg);
   return std::nullopt;
@@ -138,7 +144,7 @@ LoadResult load(const Source& src) {
   Config config;
   if (const yaml::Node* v = top.require("version")) {
     if (!(v->is_scalar() && yaml::resolve(*v) == yaml::ScalarType::integer && v->value == "1"))
-      diags.error(v->pos, "unsupported version " + (v->is_scalar() ? "'" + std::string(v->value) + "'" : std::string(yaml::describe(*v))) +
+      diags.error(v->pos, "unsupported version " + (v->is_scalar() ? quote(v->value) : std::string(yaml::describe(*v))) +
                               "; this runner reads version 1");
   }
   Defaults defaults = load_defaults(top);
@@ -152,7 +158,7 @@ LoadResult load(const Source& src) {
         // Checked on the raw name, so a duplicate shows even when either copy has other errors.
         if (const yaml::Node* name = node.find("name"); name && name->is_scalar()) {
           if (auto [it, fresh] = seen.emplace(name->value, name->pos); !fresh)
-            diags.error(name->pos, "workflow '" + std::string(name->value) + "': duplicate workflow name (first defined at line " +
+            diags.error(name->pos, "workflow " + workflow_label(name->value) + ": duplicate workflow name (first defined at line " +
                                        std::to_string(it->second.line) + ")");
         }
         if (auto w = load_workflow(node, i, defaults, diags)) config.workflows.push_back(std::move(*w));

@@ -46,7 +46,7 @@ MapReader::MapReader(const yaml::Node& node, std::string what, const std::vector
     if (known) {
       values_.emplace_back(key, &node.val(i));
     } else if (!(allow_extensions && key.starts_with("x-"))) {
-      std::string msg = what_ + ": unknown key " + quoted(key);
+      std::string msg = what_ + ": unknown key " + quote(key);
       if (auto near = closest_match(key, allowed)) {
         msg += "; did you mean " + quoted(*near) + "?";
         suggested_.push_back(*near);
@@ -60,7 +60,7 @@ MapReader::MapReader(const yaml::Node& node, std::string what, const std::vector
 // maps of the format are small, and a pairwise look costs no allocation.
 void MapReader::check_duplicates() {
   auto report = [&](std::size_t first, std::size_t dup) {
-    diags_.error(node_.key(dup).pos, what_ + ": duplicate key " + quoted(node_.key(dup).value) +
+    diags_.error(node_.key(dup).pos, what_ + ": duplicate key " + quote(node_.key(dup).value) +
                                          " (first defined at line " + std::to_string(node_.key(first).pos.line) + ")");
   };
   if (node_.map_size() <= 16) {
@@ -131,7 +131,7 @@ std::optional<Seconds> MapReader::duration(const std::string& key) {
   if (n->is_scalar() && yaml::resolve(*n) == yaml::ScalarType::string) {
     if (auto d = parse_duration(n->value)) return d;
   }
-  std::string got = n->is_scalar() ? quoted(n->value) : yaml::describe(*n);
+  std::string got = n->is_scalar() ? quote(n->value) : yaml::describe(*n);
   diags_.error(n->pos, label(what_, key) + ": bad duration " + got +
                            "; use hours, minutes and seconds such as 90s, 10m, 1h30m (at most 168h)");
   return std::nullopt;
@@ -180,13 +180,13 @@ std::optional<std::map<std::string, std::string>> MapReader::string_map(const st
       diags_.error(k.pos, label(what_, key) + ": a key must be a name, got " + yaml::describe(k));
       ok = false;
     } else if (auto e = env_name_error(k.value)) {
-      diags_.error(k.pos, label(what_, key) + ": invalid name " + quoted(k.value) + ": " + *e);
+      diags_.error(k.pos, label(what_, key) + ": invalid name " + quote(k.value) + ": " + *e);
       ok = false;
     } else if (!v.is_scalar() || yaml::resolve(v) == yaml::ScalarType::null) {
       diags_.error(v.pos, label(what_, key) + "." + std::string(k.value) + ": expected a string, got " + yaml::describe(v));
       ok = false;
     } else if (!out.emplace(k.value, v.value).second) {
-      diags_.error(k.pos, label(what_, key) + ": duplicate key " + quoted(k.value));
+      diags_.error(k.pos, label(what_, key) + ": duplicate key " + quote(k.value));
       ok = false;
     }
   }

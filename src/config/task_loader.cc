@@ -91,7 +91,7 @@ std::optional<HealthCheck> load_health_check(MapReader& task) {
 
 void check_relative(MapReader& r, const std::string& key, const std::string& path) {
   if (auto e = relative_path_error(path))
-    r.diags().error(r.get(key)->pos, r.what() + ": " + key + ": invalid path '" + path + "': " + *e);
+    r.diags().error(r.get(key)->pos, r.what() + ": " + key + ": invalid path " + quote(path) + ": " + *e);
 }
 
 bool listed(const std::vector<std::string>& names, std::string_view name) {
@@ -128,7 +128,7 @@ void load_secrets(MapReader& r, Task& t) {
     const std::string& name = (*names)[i];
     Position pos = list.children[i]->pos;
     std::string what = r.what() + ": secrets: ";
-    if (auto e = env_name_error(name)) r.diags().error(pos, what + "invalid name '" + name + "': " + *e);
+    if (auto e = env_name_error(name)) r.diags().error(pos, what + "invalid name " + quote(name) + ": " + *e);
     else if (runner_own_variable(name))
       r.diags().error(pos, what + name + " is the runner's own and reaches no task; give the task a secret of its own "
                                          "under another name");
@@ -251,8 +251,8 @@ void link_releases(std::vector<std::optional<Task>>& tasks, std::span<const yaml
       }
     }
     if (t.type == TaskType::promote && !t.release_from_task)
-      diags.error(nodes[i]->pos, what + "[" + std::to_string(i) + "] (promote): no release to promote for app '" +
-                                     t.app + "': set 'release', or add a build of '" + t.app + "' before it");
+      diags.error(nodes[i]->pos, what + "[" + std::to_string(i) + "] (promote): no release to promote for app " +
+                                     quote(t.app) + ": set 'release', or add a build of " + quote(t.app) + " before it");
   }
 }
 
@@ -282,8 +282,8 @@ bool load_tasks(MapReader& workflow, const Defaults& defaults, std::vector<Task>
     if (!t || !list->children[i]->find("name")) continue;
     if (auto [it, fresh] = names.emplace(t->name, i); !fresh)
       diags.warning(t->pos, what + "[" + std::to_string(i) + "]: same name as tasks[" +
-                                std::to_string(it->second) + "] ('" + t->name +
-                                "'); give it a 'name' to tell them apart in logs");
+                                std::to_string(it->second) + "] (" + quote(t->name) +
+                                "); give it a 'name' to tell them apart in logs");
   }
   link_releases(tasks, list->children, what, diags);
   if (diags.error_count() != errors) return false;

@@ -279,7 +279,7 @@ class TreeBuilder final : public YAML::EventHandler {
       static const std::string kCore = "tag:yaml.org,2002:";
       n.tag = &doc_.tags_.emplace_back(tag);
       if (!(tag.starts_with(kCore) && core_tag(tag.substr(kCore.size()))))
-        diags_.error(pos, "unsupported YAML tag '" + tag + "'");
+        diags_.error(pos, "unsupported YAML tag " + quote(tag));
     }
     return n;
   }

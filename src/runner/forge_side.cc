@@ -111,7 +111,7 @@ void Runner::check_branch_config(const std::string& url, const store::HeadChange
   auto loaded = config::load_string(options_.config_path, file->content);
   std::vector<std::string> errors;
   for (const auto& d : loaded.diags.items())
-    if (d.severity == config::Severity::error) errors.push_back(config::format_diagnostic(options_.config_path, d));
+    if (d.severity == config::Severity::error) errors.push_back(config::format_diagnostic(options_.config_path, d, true));
   log::info("checked the workflows file of a branch", {{"branch", change.branch},
                                                        {"commit", change.new_sha.substr(0, 12)},
                                                        {"errors", std::to_string(errors.size())}});

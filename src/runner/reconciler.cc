@@ -26,7 +26,7 @@ Reconciler::Outcome Reconciler::offer(const std::string& revision, const std::st
   auto loaded = config::load_string(name, content);
   if (!loaded.config) {
     for (const auto& d : loaded.diags.items())
-      if (d.severity == config::Severity::error) out.errors.push_back(config::format_diagnostic(name, d));
+      if (d.severity == config::Severity::error) out.errors.push_back(config::format_diagnostic(name, d, true));  // public: no text of the file
     status_.ready = false;
     status_.errors = out.errors;
     return out;

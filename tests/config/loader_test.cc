@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "config/loader.hh"
+#include "config/names.hh"
 
 using namespace cwf::config;
 
@@ -201,4 +202,31 @@ TEST_CASE("validate points at a command reading a secret the task doesn't list")
                 "does not receive; list it in secrets: [NPM_TOKEN] to take it from the runner's environment");
   CHECK(m[1].find("t.yml:8:") == 0);
   CHECK(m[1].find("command reads $CONVOX_HOST") != std::string::npos);
+}
+
+TEST_CASE("public messages say where and what, never the file's text") {
+  auto r = load_string("shadow", "root:$6$salt$hash:19000:0:99999:7:::\nbin:*:19000::\n");
+  REQUIRE(r.diags.items().size() == 4);
+  for (const auto& d : r.diags.items()) {
+    std::string pub = format_diagnostic("shadow", d, true);
+    INFO(pub);
+    CHECK(pub.find("salt") == std::string::npos);
+    CHECK(pub.find("bin:") == std::string::npos);
+  }
+  auto sorted = r.diags.sorted();
+  CHECK(format_diagnostic("shadow", sorted[0], true) == "shadow:1:1: error: file: unknown key '…'");
+  CHECK(format_diagnostic("shadow", sorted[0]) == "shadow:1:1: error: file: unknown key 'root:$6$salt$hash:19000:0:99999:7::'");
+  // The author's form keeps the text, and our own words stay in both.
+  auto t = load_string("t.yml", "version: 1\nworkflows:\n  - name: Bad_Name\n    trigger: {integration: gitt}\n"
+                                "    tasks: [{type: script, command: x}]\n");
+  std::vector<std::string> pub;
+  for (const auto& d : t.diags.sorted()) pub.push_back(format_diagnostic("t.yml", d, true));
+  REQUIRE(pub.size() >= 2);
+  CHECK(pub[0] == "t.yml:3:11: error: workflow '…': invalid name '…': " + *workflow_name_error("Bad_Name") +
+                      " (e.g. '…')");
+  CHECK(pub.back().find("integration: unknown value '…' (expected one of: github, gitlab, git); did you mean 'git'?") !=
+        std::string::npos);
+  // Text of the file can't forge the marks.
+  auto forged = load_string("t.yml", "\"a\\x02b\\x01c\": 1\n");
+  CHECK(format_diagnostic("t.yml", forged.diags.sorted()[0], true) == "t.yml:1:1: error: file: unknown key '…'");
 }

@@ -176,7 +176,7 @@ sed -i 's/type: script, command: .echo from gitlab./type: scirpt/' "$tmp/acme-op
 git -C "$tmp/acme-ops" commit -qam "a typo" && git -C "$tmp/acme-ops" push -q origin typo
 typo=$(head_of acme-ops)
 wait_for "the branch's commit gets convox-workflows/config: failure" 10 \
-  posted "/repos/acme/ops/statuses/$typo" convox-workflows/config failure ".convox-workflows.yml:8:20: error: workflow 'lab': tasks[0]: type: unknown value 'scirpt'"
+  posted "/repos/acme/ops/statuses/$typo" convox-workflows/config failure ".convox-workflows.yml:8:20: error: workflow 'lab': tasks[0]: type: unknown value '…'"
 check "the branch changes nothing" in_log r.log "checked the workflows file of a branch branch=typo commit=${typo:0:12} errors=1"
 git -C "$tmp/acme-ops" push -q origin typo:main
 wait_for "on main: rejected, and failure posted" 10 in_log r.log "rejected the workflows file; the last good one keeps running revision=$typo"
