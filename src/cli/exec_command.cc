@@ -2,6 +2,7 @@
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <limits>
 #include <unistd.h>
 
 #include "cli/commands.hh"
@@ -152,6 +153,13 @@ int run_exec(const Args& args) {
     }
     if (keep) std::cout << "workspace kept at " << workspace.string() << "\n";
     if (auto job = (*opened)->get_job(id)) print_job_summary(std::cout, *job, isatty(STDOUT_FILENO));
+    // exec won't wait for the disk: one more try, then the saved file.
+    if ((*opened)->retry_unrecorded(std::numeric_limits<std::int64_t>::max()) > 0) {
+      auto saved = (*opened)->save_unrecorded();
+      std::cerr << "convox-workflows exec: job " << id << " " << store::to_string(state) << ", but the job store could "
+                << "not record its end" << (saved ? "; saved: the next run or exec on this data dir records it" : ": " + saved.error().message) << "\n";
+      return kExitFailure;
+    }
     return state == store::JobState::succeeded ? kExitOk : kExitFailure;
   } catch (const store::StoreError& e) {
     std::cout.flush();

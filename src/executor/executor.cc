@@ -105,8 +105,13 @@ RunOutcome JobRun::command(const config::Task& t, const std::vector<std::string>
     log_.output(chunk, now);
     if (scanner) scanner->feed(chunk);
     if (now - log_synced_ms_ >= 1000) {  // readers see the log grow in the store too
-      store_.update_task_log(job_id_, index_, static_cast<std::int64_t>(log_.task_bytes()));
       log_synced_ms_ = now;
+      try {
+        store_.update_task_log(job_id_, index_, static_cast<std::int64_t>(log_.task_bytes()));
+      } catch (const store::StoreError&) {
+        // Progress only: the task's end carries its size, and a store that
+        // stays broken ends the job at the next write that counts.
+      }
     }
   });
 }
@@ -250,11 +255,41 @@ store::NewJob new_job(const JobSpec& spec) {
 
 std::int64_t Executor::create(const JobSpec& spec) { return store_.create_job(new_job(spec), store::now_ms()); }
 
+namespace {
+
+// The job as the executor knows it: what finish_job() records at the end,
+// whether or not the writes along the way landed.
+store::JobEnd blank_end(std::int64_t job_id, const JobSpec& spec) {
+  store::JobEnd end;
+  end.id = job_id;
+  for (std::size_t i = 0; i < spec.workflow->tasks.size(); ++i) {
+    store::TaskRecord t;
+    t.index = static_cast<int>(i);
+    end.tasks.push_back(std::move(t));
+  }
+  return end;
+}
+
+void set_outcome(store::TaskRecord& t, const TaskOutcome& o, std::int64_t now) {
+  t.state = o.state;
+  t.reason = o.reason;
+  t.exit_code = o.exit_code;
+  t.signal = o.signal;
+  t.build_id = o.build_id;
+  t.release_id = o.release_id;
+  t.finished_at = now;
+  if (o.log_bytes) t.log_bytes = o.log_bytes;
+}
+
+}  // namespace
+
 void Executor::fail_before_start(std::int64_t job_id, const JobSpec& spec, const std::string& reason) {
   std::int64_t now = store::now_ms();
-  for (std::size_t i = 0; i < spec.workflow->tasks.size(); ++i)
-    store_.finish_task(job_id, static_cast<int>(i), ended(TaskState::skipped, "the job did not start"), now);
-  store_.set_job_state(job_id, store::JobState::failed, reason, now);
+  store::JobEnd end = blank_end(job_id, spec);
+  for (auto& t : end.tasks) set_outcome(t, ended(TaskState::skipped, "the job did not start"), now);
+  end.reason = reason;
+  end.finished_at = now;
+  store_.finish_job(end);
 }
 
 store::JobState Executor::run(std::int64_t job_id, const JobSpec& spec, const std::filesystem::path& workspace,
@@ -270,25 +305,57 @@ store::JobState Executor::run(std::int64_t job_id, const JobSpec& spec, const st
   secrets.insert(secrets.end(), options_.runner_secrets.begin(), options_.runner_secrets.end());
   JobLog log(store_.data_dir(), job_id, Masker(secrets), options_.log_cap, options_.echo);
   JobRun job(options_, launcher_, store_, job_id, spec, workspace, cancel, log);
+  store::JobEnd end = blank_end(job_id, spec);
+  end.started_at = store::now_ms();
+
+  // A write the store refuses (a full disk, an I/O error) ends the job: a
+  // deploy whose progress can't be recorded doesn't go on. Its end is kept
+  // and retried by finish_job().
+  std::string store_error;
+  std::optional<store::JobStore::Transaction> tx;
+  auto write = [&](const char* what, const auto& f) {
+    if (!store_error.empty()) return;
+    try {
+      if (!tx) tx.emplace(store_);
+      f();
+    } catch (const store::StoreError& e) {
+      tx.reset();
+      store_error = std::string("the job store could not record ") + what + ": " + e.what();
+    }
+  };
+  auto commit = [&](const char* what) {
+    write(what, [&] {
+      tx->commit();
+      tx.reset();
+    });
+  };
   // Each commit holds the end of one task and the start of the next.
-  std::optional<store::JobStore::Transaction> tx(std::in_place, store_);
-  store_.set_job_state(job_id, store::JobState::running, "", store::now_ms());
+  write("the job's start", [&] { store_.set_job_state(job_id, store::JobState::running, "", *end.started_at); });
 
   std::string failure;
   bool cancelled = false;
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     const config::Task& t = tasks[i];
     int index = static_cast<int>(i);
-    if (!tx) tx.emplace(store_);
+    store::TaskRecord& record = end.tasks[i];
+    if (failure.empty() && !store_error.empty()) failure = store_error;
     if (!failure.empty() || cancelled || cancel.cancelled()) {
-      std::string why = failure.empty() ? "the job was cancelled" : "an earlier task failed";
-      store_.finish_task(job_id, index, ended(TaskState::skipped, why), store::now_ms());
+      set_outcome(record, ended(TaskState::skipped, failure.empty() ? "the job was cancelled" : "an earlier task failed"),
+                  store::now_ms());
       continue;
     }
-    std::uint64_t offset = log.open_task();
-    store_.start_task(job_id, index, log.path(), static_cast<std::int64_t>(offset), store::now_ms());
-    tx->commit();
-    tx.reset();
+    record.log_path = log.path();
+    record.log_offset = static_cast<std::int64_t>(log.open_task());
+    record.started_at = store::now_ms();
+    record.state = TaskState::running;
+    write("a task's start", [&] { store_.start_task(job_id, index, record.log_path, record.log_offset, *record.started_at); });
+    commit("a task's start");
+    if (!store_error.empty()) {  // it doesn't run: nothing of it could be recorded
+      failure = store_error;
+      record.started_at.reset();
+      set_outcome(record, ended(TaskState::skipped, "not started: " + store_error), store::now_ms());
+      continue;
+    }
     log.note("==> [" + std::to_string(i + 1) + "/" + std::to_string(tasks.size()) + "] " + t.name + " (" +
                  config::to_string(t.type) + ")",
              store::now_ms());
@@ -314,16 +381,16 @@ store::JobState Executor::run(std::int64_t job_id, const JobSpec& spec, const st
       if (o.reason.empty()) o.reason = *log.error();
     }
     o.log_bytes = static_cast<std::int64_t>(log.task_bytes());
-    tx.emplace(store_);
-    store_.finish_task(job_id, index, o, store::now_ms());
+    set_outcome(record, o, store::now_ms());
+    write("a task's end", [&] { store_.finish_task(job_id, index, o, *record.finished_at); });
   }
-  if (!tx) tx.emplace(store_);
-  store::JobState state = cancelled ? store::JobState::cancelled
-                          : failure.empty() ? store::JobState::succeeded
-                                            : store::JobState::failed;
-  store_.set_job_state(job_id, state, cancelled ? "cancelled" : failure, store::now_ms());
-  tx->commit();
-  return state;
+  tx.reset();  // the last task's end lands with the job's, below
+  if (failure.empty() && !store_error.empty()) failure = store_error;
+  end.state = cancelled ? store::JobState::cancelled : failure.empty() ? store::JobState::succeeded : store::JobState::failed;
+  end.reason = cancelled ? "cancelled" : failure;
+  end.finished_at = store::now_ms();
+  store_.finish_job(end);
+  return end.state;
 }
 
 }  // namespace cwf::executor

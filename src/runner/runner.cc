@@ -1,6 +1,7 @@
 #include "runner/runner.hh"
 
 #include <cctype>
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -284,6 +285,7 @@ int Runner::run(const std::atomic<bool>& stop) {
     if (options_.once && cycled && scheduler_->idle()) break;
     if (tick % ticks_per_second == 0) {
       if (config_url_.empty()) check_config_file();
+      store_.retry_unrecorded(store::now_ms());
       write_state(false);
     }
     if (prune_due_.exchange(false) || tick % (60 * ticks_per_second) == 0) prune_jobs();
@@ -297,6 +299,14 @@ int Runner::run(const std::atomic<bool>& stop) {
   scheduler_->drain(options_.shutdown_grace);
   reporter_->flush(std::chrono::seconds(5));  // the drained jobs' final statuses
   stop_forges();
+  if (store_.retry_unrecorded(std::numeric_limits<std::int64_t>::max()) > 0) {
+    if (auto saved = store_.save_unrecorded(); saved)
+      log::warn("the ends of jobs the store could not record are saved; the next runner records them",
+                {{"jobs", std::to_string(store_.unrecorded())}});
+    else
+      log::error("the ends of jobs the store could not record are lost; after a restart they read interrupted",
+                 {{"jobs", std::to_string(store_.unrecorded())}, {"error", saved.error().message}});
+  }
   write_state(true);
   log::info("stopped");
   return 0;

@@ -113,6 +113,7 @@ Result<std::unique_ptr<JobStore>> JobStore::open(const std::filesystem::path& da
     if (!read_only) {
       impl->migrate();
       impl->prepare();
+      impl->record_saved_ends();
     }
     return std::unique_ptr<JobStore>(new JobStore(std::move(impl)));
   } catch (const SQLite::Exception& e) {
@@ -244,7 +245,13 @@ std::vector<JobRecord> JobStore::list_jobs(const JobFilter& f) const {
     if (f.before_id) q.bind(":before", static_cast<int64_t>(*f.before_id));
     q.bind(":limit", f.limit);
     std::vector<JobRecord> out;
-    while (q.executeStep()) out.push_back(read_job(q));
+    while (q.executeStep()) {
+      out.push_back(read_job(q));
+      impl_->overlay_unrecorded(out.back());
+      // An unrecorded end changes the state the filter saw; one that moved a
+      // job into the filtered state is missed until it lands.
+      if (f.state && out.back().state != *f.state) out.pop_back();
+    }
     return out;
   });
 }
@@ -262,6 +269,7 @@ std::optional<JobRecord> JobStore::get_job(std::int64_t id) const {
                         "FROM tasks WHERE job_id = ? ORDER BY idx");
     t.bind(1, static_cast<int64_t>(id));
     while (t.executeStep()) job.tasks.push_back(read_task(t));
+    impl_->overlay_unrecorded(job);
     return job;
   });
 }

@@ -92,6 +92,18 @@ struct TaskOutcome {
   std::int64_t log_bytes = 0;
 };
 
+// A job's end, whole: its state and every task's, as the executor knew them.
+// Written in one commit; when the store can't take it (a full disk, an I/O
+// error) it is kept in memory, read back by get_job and list_jobs in place of
+// what the database says, and retried until it lands.
+struct JobEnd {
+  std::int64_t id = 0;
+  JobState state = JobState::failed;
+  std::string reason;
+  std::optional<std::int64_t> started_at, finished_at;
+  std::vector<TaskRecord> tasks;  // all of them, in order
+};
+
 // How many finished jobs are kept: the newest KEEP_JOBS, none older than
 // MAX_AGE_MS (0: no limit). Queued, waiting and running jobs are never pruned.
 struct Retention {
@@ -128,6 +140,18 @@ class JobStore {
                   std::int64_t now);
   void update_task_log(std::int64_t job, int index, std::int64_t log_bytes);
   void finish_task(std::int64_t job, int index, const TaskOutcome& outcome, std::int64_t now);
+
+  // Records END in one commit: true when it landed. Else it stays in
+  // memory (readers here see it) until retry_unrecorded() lands it.
+  bool finish_job(const JobEnd& end);
+  // Tries again the ends that are due (backoff: 1 s doubling to 60 s);
+  // returns how many are still unrecorded.
+  std::size_t retry_unrecorded(std::int64_t now);
+  std::size_t unrecorded() const;
+  // On shutdown: the ends still unrecorded go to <data>/unrecorded-ends.json
+  // (a small file may still fit where the database can't grow), which open()
+  // records the next time. An error says the ends are lost.
+  Result<bool> save_unrecorded();
 
   // Writes between this and commit() land together, or (destroyed
   // uncommitted) not at all: a task's end and the next one's start are one

@@ -4,6 +4,7 @@
 // the statements prepared once. Only src/store/ includes this.
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <map>
 #include <mutex>
 #include <optional>
 
@@ -48,6 +49,20 @@ struct JobStore::Impl {
   std::optional<SQLite::Statement> insert_job, insert_task, set_state, start_task, task_log, finish_task, head_upsert,
       head_delete, heads_of, remote_seen;
   int deliveries_since_trim = 0;
+  // Ends the database refused, by job (unrecorded.cc).
+  struct Unrecorded {
+    JobEnd end;
+    std::string error;
+    int attempts = 0;
+    std::int64_t next_at = 0;
+  };
+  std::map<std::int64_t, Unrecorded> unrecorded;
+  // Writes END (throws SQLite::Exception); the caller holds the lock.
+  void write_end(const JobEnd& end);
+  // The end kept in memory for JOB, if any, over what the database says.
+  void overlay_unrecorded(JobRecord& job) const;
+  // Records the ends a previous runner saved to unrecorded-ends.json.
+  void record_saved_ends();
 
   Impl(std::filesystem::path d, int flags) : dir(std::move(d)), db((dir / "jobs.db").string(), flags, 5000) {}
 

@@ -2,6 +2,7 @@
 // store, and the stand-in convox CLI.
 
 #include <csignal>
+#include <sys/resource.h>
 #include <fstream>
 #include <thread>
 
@@ -322,4 +323,91 @@ TEST_CASE("a convox command that hangs times out and is killed") {
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
   CHECK(job.tasks[0].state == TaskState::timed_out);
   CHECK(job.tasks[0].reason == "convox build timed out after 1s");
+}
+
+namespace {
+
+// The database can't grow while this lives: writes past its files' sizes
+// fail with EFBIG, as they would with ENOSPC on a full disk.
+struct FullDisk {
+  rlimit before{};
+  explicit FullDisk(const std::filesystem::path& data) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    ::getrlimit(RLIMIT_FSIZE, &before);
+    std::error_code ec;
+    auto wal = std::filesystem::file_size(data / "jobs.db-wal", ec);
+    rlimit full = before;
+    full.rlim_cur = static_cast<rlim_t>(ec ? 0 : wal);
+    ::setrlimit(RLIMIT_FSIZE, &full);
+  }
+  ~FullDisk() { lift(); }
+  void lift() { ::setrlimit(RLIMIT_FSIZE, &before); }
+};
+
+}  // namespace
+
+TEST_CASE("a job whose end the store can't record shows its true end, and it lands when the store recovers") {
+  Harness h;
+  h.load(script_workflow("      - {type: script, name: first, command: 'sleep 0.4; echo done'}\n"
+                         "      - {type: script, name: second, command: 'echo second'}\n"));
+  std::optional<FullDisk> full;
+  std::thread filler([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // the first task runs
+    full.emplace(h.data);
+  });
+  struct Join {
+    std::thread& t;
+    ~Join() { t.join(); }
+  } join{filler};
+  auto job = h.run();  // read back from the store: its memory, over the database
+  CHECK(job.id > 0);
+  REQUIRE(h.store->unrecorded() == 1);
+  CHECK(job.state == JobState::failed);
+  CHECK(job.reason.rfind("the job store could not record a task's start: ", 0) == 0);
+  CHECK(job.finished_at.has_value());
+  CHECK(job.tasks[0].state == TaskState::succeeded);
+  CHECK(job.tasks[0].log_bytes > 0);
+  CHECK(job.tasks[1].state == TaskState::skipped);
+  CHECK(h.store->retry_unrecorded(std::numeric_limits<std::int64_t>::max()) == 1);  // still full
+  full->lift();
+  CHECK(h.store->retry_unrecorded(std::numeric_limits<std::int64_t>::max()) == 0);
+  auto reader = cwf::store::JobStore::open(h.data, true);
+  REQUIRE(reader.ok());
+  auto landed = (*reader)->get_job(job.id);
+  REQUIRE(landed.has_value());
+  CHECK(landed->state == JobState::failed);
+  CHECK(landed->reason == job.reason);
+  CHECK(landed->tasks[0].state == TaskState::succeeded);
+  CHECK(landed->tasks[0].log_bytes == job.tasks[0].log_bytes);
+}
+
+TEST_CASE("an end still unrecorded at shutdown is saved, and recorded by the next store that opens") {
+  Harness h;
+  h.load(script_workflow("      - {type: script, command: 'echo one'}\n"));
+  cwf::store::JobEnd end;
+  std::int64_t id = 0;
+  {
+    auto job = h.run();
+    id = job.id;
+    FullDisk full(h.data);
+    end.id = id;
+    end.state = JobState::cancelled;
+    end.reason = "cancelled";
+    end.started_at = job.started_at;
+    end.finished_at = *job.finished_at + 1;
+    for (const auto& t : job.tasks) end.tasks.push_back(t);
+    end.tasks[0].state = TaskState::cancelled;
+    CHECK_FALSE(h.store->finish_job(end));
+    REQUIRE(h.store->save_unrecorded().ok());  // a small new file fits where the database can't grow
+  }
+  CHECK(std::filesystem::exists(h.data / "unrecorded-ends.json"));
+  h.store.reset();
+  auto reopened = cwf::store::JobStore::open(h.data);
+  REQUIRE(reopened.ok());
+  auto job = (*reopened)->get_job(id);
+  REQUIRE(job.has_value());
+  CHECK(job->state == JobState::cancelled);
+  CHECK(job->tasks[0].state == TaskState::cancelled);
+  CHECK(job->finished_at == end.finished_at);
+  CHECK_FALSE(std::filesystem::exists(h.data / "unrecorded-ends.json"));
 }
