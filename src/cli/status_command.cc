@@ -12,6 +12,9 @@
 namespace cwf::cli {
 namespace {
 
+// heartbeat_at moves in steps of 5 s; three missed steps and more is no hiccup.
+constexpr std::int64_t kStaleMs = 20000;
+
 std::string ago(std::int64_t at_ms, std::int64_t now_ms) {
   if (at_ms <= 0) return "never";
   std::int64_t s = (now_ms - at_ms) / 1000;
@@ -52,16 +55,29 @@ int run_status(const Args& args) {
               << " (no `convox-workflows run` has used this --data-dir)\n";
     return kExitFailure;
   }
-  bool ready = state["config"].value("ready", false);
-  if (format == "json") {
-    std::cout << state.dump(2) << "\n";
-    return ready ? kExitOk : kExitFailure;
-  }
   std::int64_t now = store::now_ms();
   long pid = state.value("pid", 0L);
   bool alive = pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
+  // A live runner rewrites the file at least every 5 s; a stuck main loop can't.
+  std::int64_t heartbeat = state.value("heartbeat_at", 0LL);
+  std::vector<std::string> stalled;
+  for (const auto& s : state.value("stalled", nlohmann::json::array()))
+    if (s.is_string()) stalled.push_back(s.get<std::string>());
+  if (alive && heartbeat > 0 && now - heartbeat > kStaleMs)
+    stalled.insert(stalled.begin(), "state.json was last written " + ago(heartbeat, now) + ": the main loop is stuck");
+  bool ready = state["config"].value("ready", false) && (!alive || stalled.empty());
+  if (format == "json") {
+    state["stalled"] = stalled;
+    std::cout << state.dump(2) << "\n";
+    return ready ? kExitOk : kExitFailure;
+  }
   const auto& c = state["config"];
-  std::cout << "runner: " << (alive ? "running (pid " + std::to_string(pid) + ")" : "not running (last state shown)")
+  std::cout << "runner: "
+            << (!alive ? "not running (last state shown)"
+                : stalled.empty() ? "running (pid " + std::to_string(pid) + ")"
+                                  : "STALLED (pid " + std::to_string(pid) + ")");
+  for (const auto& s : stalled) std::cout << "\n  stalled: " << s;
+  std::cout
             << "\nworkflows file: " << c.value("source", "") << "\n"
             << "  ready: " << (ready ? "yes" : "NO: the last good revision keeps running") << "\n"
             << "  workflows: " << c.value("workflows", 0) << "\n"

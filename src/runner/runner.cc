@@ -8,6 +8,7 @@
 #include "config/names.hh"
 #include "git/remote.hh"
 #include "git/workspace.hh"
+#include "runner/watchdog.hh"
 #include "util/log.hh"
 
 namespace cwf::runner {
@@ -215,6 +216,12 @@ int Runner::poll_for_push(server::Forge forge, const server::PushHint& hint) {
   return static_cast<int>(urls.size());
 }
 
+std::vector<std::string> Runner::stalls() const {
+  WatchdogLimits limits;
+  limits.poll = std::max(limits.loop, 10 * options_.remote_timeout);
+  return runner::stalls(store::now_ms(), loop_turn_ms_.load(), remotes(), limits);
+}
+
 int Runner::run(const std::atomic<bool>& stop) {
   git::install_network_timeouts(options_.remote_timeout, &abort_network_);
   start_forges();
@@ -275,6 +282,7 @@ int Runner::run(const std::atomic<bool>& stop) {
   const auto tick_length = std::chrono::milliseconds(options_.once ? 10 : 100);
   const int ticks_per_second = options_.once ? 100 : 10;
   for (int tick = 0; !stop.load(); ++tick) {
+    loop_turn_ms_ = store::now_ms();
     std::this_thread::sleep_for(tick_length);
     if (!cycled && poller_->first_cycle_done()) {
       cycled = true;

@@ -66,6 +66,7 @@ class Runner : public server::RunnerView {
   std::size_t jobs_queued() const override { return scheduler_ ? scheduler_->queued() : 0; }
   std::size_t jobs_waiting() const override { return gate_ ? gate_->waiting() : 0; }
   std::vector<server::ForgeStats> forge_stats() const override;
+  std::vector<std::string> stalls() const override;
   int poll_for_push(server::Forge forge, const server::PushHint& hint) override;
   int recheck_status(server::Forge forge, const server::StatusHint& hint) override;
   server::ActionResult trigger(const std::string& name, const std::string& branch, const std::string& commit) override;
@@ -102,6 +103,7 @@ class Runner : public server::RunnerView {
 
   RunnerOptions options_;
   store::JobStore& store_;
+  std::atomic<std::int64_t> loop_turn_ms_{0};  // the main loop's last turn, for the watchdog
   std::string config_url_;  // empty: the workflows file is on disk
   Reconciler reconciler_;
   executor::LocalLauncher launcher_;

@@ -32,6 +32,10 @@ void Runner::write_state(bool force) {
                          {"next_poll_at", r.next_poll_at}});
   }
   j["remotes"] = std::move(remotes);
+  j["stalled"] = stalls();
+  // `status` tells a stuck runner by this going stale. In steps of 5 s, so an
+  // idle runner rewrites the file (and syncs it) that often at most.
+  j["heartbeat_at"] = store::now_ms() / 5000 * 5000;
   std::string text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::lock_guard lock(state_mu_);  // the main loop and the pollers both write it
   if (!force && text == last_state_) return;

@@ -55,9 +55,13 @@ HttpServer::HttpServer(ServerOptions options, RunnerView& runner, store::JobStor
   });
   http_->route("GET", "/readyz", [this](const httplib::Request&, httplib::Response& res) {
     auto c = runner_.config_status();
-    bool loaded = !c.last_applied_revision.empty();
-    json_reply(res, loaded ? 200 : 503,
-               {{"ready", loaded}, {"config_ready", c.ready}, {"last_applied_revision", c.last_applied_revision}});
+    auto stalled = runner_.stalls();
+    bool ready = !c.last_applied_revision.empty() && stalled.empty();
+    json_reply(res, ready ? 200 : 503,
+               {{"ready", ready},
+                {"config_ready", c.ready},
+                {"last_applied_revision", c.last_applied_revision},
+                {"stalled", stalled}});
   });
   http_->route("GET", "/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics(), "text/plain; version=0.0.4");

@@ -43,6 +43,8 @@ class RunnerView {
   virtual std::size_t jobs_queued() const = 0;
   virtual std::size_t jobs_waiting() const = 0;  // held by the commit-status gate
   virtual std::vector<ForgeStats> forge_stats() const = 0;
+  // What is stuck (runner/watchdog.hh); /readyz fails while this isn't empty.
+  virtual std::vector<std::string> stalls() const { return {}; }
   // Lists now every watched remote the push names; returns how many.
   virtual int poll_for_push(Forge forge, const PushHint& hint) = 0;
   // Reads now the statuses of the commit a status webhook names; returns how

@@ -106,11 +106,12 @@ void Poller::work() {
       continue;
     }
     queue_.erase(queue_.begin());
+    std::int64_t started_ms = store::now_ms();
     entries_[url].status.in_flight = true;
+    entries_[url].status.in_flight_since = started_ms;
     ++busy_;
     lock.unlock();
     auto started = SteadyClock::now();
-    std::int64_t started_ms = store::now_ms();
     std::optional<std::string> error = poll_(url);
     auto took = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - started);
     lock.lock();
@@ -119,6 +120,7 @@ void Poller::work() {
     if (it == entries_.end()) continue;  // removed while in flight
     Entry& e = it->second;
     e.status.in_flight = false;
+    e.status.in_flight_since = 0;
     e.status.polls++;
     e.status.last_poll_at = started_ms;
     e.status.last_duration_ms = took.count();

@@ -34,6 +34,7 @@ struct RemoteStatus {
   std::int64_t last_duration_ms = 0;
   std::int64_t next_poll_at = 0;  // ms since the epoch; 0 while in flight
   bool in_flight = false;
+  std::int64_t in_flight_since = 0;  // ms since the epoch, while in flight
 };
 
 // The delay before the next poll after FAILURES errors in a row: INTERVAL

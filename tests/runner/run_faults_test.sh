@@ -2,7 +2,8 @@
 # End to end, bad luck: the job store can't write (the database may not grow,
 # as on a full disk: prlimit --fsize on the running runner) while a job runs.
 # Its end is kept and shown, cancel and follow behave, and it lands when the
-# store recovers, or after a restart.
+# store recovers, or after a restart. Then the watchdog: a listing stuck
+# past every timeout, and a main loop that stopped, turn /readyz and status red.
 # usage: run_faults_test.sh CONVOX_WORKFLOWS_BINARY SOURCE_DIR
 set -u
 bin=$(realpath "$1")
@@ -80,4 +81,48 @@ check "with the true reason, not 'interrupted'" grep -q "^failed | the job store
 check "the saved file is gone" test ! -e "$data/unrecorded-ends.json"
 check "the restart says so" in_log r.log "recorded the end of a job the last runner could not record job=2 state=failed"
 stop_runner "the second runner"
+
+# 3. A listing stuck where no timeout reaches: a local repository whose
+# packed-refs is a FIFO blocks libgit2's open(). The watchdog says so.
+git init -q --bare -b main "$tmp/stuck.git"
+mkfifo "$tmp/stuck.git/packed-refs"
+cat >"$tmp/stuck.yml" <<YML
+version: 1
+workflows:
+  - name: stuck
+    trigger: {integration: git, repository: "file://$tmp/stuck.git", branch: main}
+    tasks: [{type: script, command: 'echo never'}]
+YML
+data=$tmp/data3
+rm -f "$data/state.json"
+"$bin" run --poll-interval 1s --remote-timeout 1s --listen 127.0.0.1:0 --workflows-file "$tmp/stuck.yml" \
+  --data-dir "$data" > >(cat >>"$tmp/s.log") 2>&1 &
+runner_pid=$!
+runner_pids="$runner_pids $runner_pid"
+wait_for "the stuck runner serves" 10 grep -q '"listen": "127.0.0.1:[1-9]' "$data/state.json"
+base=$(runner_url "$data")
+http GET "$base/readyz"
+check "ready while the listing is young" status_is 200
+wait_for "readyz turns red past 10 x --remote-timeout" 20 sh -c "/usr/bin/python3 '$src/tests/runner/fetch.py' GET '$base/readyz' | head -1 | grep -q 503"
+http GET "$base/readyz"
+check "and says what is stuck" grep -q "listing file://$tmp/stuck.git has taken 1[0-9] s, past every timeout" "$tmp/out"
+wait_for "state.json says so" 10 grep -q "has taken" "$data/state.json"
+run "status fails" 1 "$bin" status --data-dir "$data"
+expect "status: stalled" out "runner: STALLED (pid $runner_pid)"
+expect "status: what" out "stalled: listing file://$tmp/stuck.git has taken"
+# Unstuck: the FIFO gets a writer, the listing ends, all is well again.
+mv "$tmp/stuck.git/packed-refs" "$tmp/stuck.fifo"
+: >"$tmp/stuck.fifo"
+wait_for "readyz is green again" 10 sh -c "/usr/bin/python3 '$src/tests/runner/fetch.py' GET '$base/readyz' | head -1 | grep -q 200"
+stop_runner "the unstuck runner"
+
+# A runner alive whose state.json stopped moving: its main loop is stuck.
+mkdir -p "$tmp/data4"
+sleep 60 &
+alive=$!
+printf '{"pid": %s, "config": {"ready": true}, "remotes": [], "jobs": {}, "heartbeat_at": %s}\n' "$alive" \
+  "$(( $(date +%s) * 1000 - 30000 ))" >"$tmp/data4/state.json"
+run "status: a stale state.json fails" 1 "$bin" status --data-dir "$tmp/data4"
+expect "status: stale" out "stalled: state.json was last written 30s ago: the main loop is stuck"
+kill "$alive"
 summary run_faults
