@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -60,6 +61,9 @@ int parse_args(CLI::App& app, const Args& args) {
 }
 
 int main(int argc, char** argv) {
+  // A file-size limit is a full disk by another name: a write fails with
+  // EFBIG and is handled like ENOSPC, instead of killing the process.
+  ::signal(SIGXFSZ, SIG_IGN);
   Args args(argv + std::min(argc, 1), argv + argc);
   if (args.empty()) {
     print_usage(stderr);

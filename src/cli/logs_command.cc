@@ -125,6 +125,7 @@ int run_logs(const Args& args) {
     }
     if (task < 0 || started) {
       if (!file.empty()) offset = print_range(file, offset, end, filter);
+      if (!file.empty() && task < 0 && store::is_final(job->state)) std::cout << store::log_cut_note(*job, offset);
     }
     // The job (or task) had ended before this pass read the file: nothing more will come.
     if (!follow || final) break;

@@ -337,8 +337,6 @@ int run_run(const Args& args) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  // A file-size limit is a full disk by another name: EFBIG, handled, not death.
-  ::signal(SIGXFSZ, SIG_IGN);
   runner::Runner runner(std::move(o), **store);
   return runner.run(g_stop);
 }

@@ -21,16 +21,23 @@ std::string human_size(std::uint64_t bytes) {
   return buf;
 }
 
-Result<std::string> read_capped(std::istream& in, const std::string& name) {
-  std::string out;
+// Past the limit, a stream is read on (and dropped) this far to tell its
+// size; an endless one (validate - < /dev/zero) is cut there.
+constexpr std::uint64_t kCountedBytes = 64u << 20;
+
+Result<Source> read_capped(std::istream& in, const std::string& name) {
+  Source src;
+  src.name = name;
   char buf[65536];
-  while (out.size() <= kMaxSourceBytes) {
+  while (in && src.size < kCountedBytes) {
     in.read(buf, sizeof buf);
-    out.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (!in) break;
+    auto n = static_cast<std::size_t>(in.gcount());
+    if (src.text.size() <= kMaxSourceBytes) src.text.append(buf, std::min<std::size_t>(n, kMaxSourceBytes + 1 - src.text.size()));
+    src.size += n;
   }
   if (in.bad()) return make_error(name + ": read error: " + std::strerror(errno));
-  return out;
+  src.size_at_least = !in.eof() && src.size >= kCountedBytes;
+  return src;
 }
 
 }  // namespace
@@ -46,12 +53,7 @@ Source source_from_string(std::string name, std::string text) {
 Result<Source> read_source(const std::string& path) {
   Source src;
   if (path == "-") {
-    src.name = "<stdin>";
-    auto text = read_capped(std::cin, src.name);
-    if (!text) return text.error();
-    src.text = std::move(*text);
-    src.size = src.text.size();
-    return src;
+    return read_capped(std::cin, "<stdin>");
   }
   src.name = path;
   // Only a regular file: a FIFO would block open() (and the runner's loop
@@ -83,8 +85,8 @@ Result<Source> read_source(const std::string& path) {
 
 bool check_source_bytes(const Source& src, Diagnostics& diags) {
   if (src.size > kMaxSourceBytes) {
-    diags.error({1, 1}, "file is too large (" + human_size(src.size) + "); the limit is " +
-                            human_size(kMaxSourceBytes));
+    diags.error({1, 1}, std::string("file is too large (") + (src.size_at_least ? "more than " : "") +
+                            human_size(src.size) + "); the limit is " + human_size(kMaxSourceBytes));
     return false;
   }
   std::string_view t = src.text;

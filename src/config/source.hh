@@ -20,6 +20,7 @@ struct Source {
   std::string name;   // as shown in diagnostics; "<stdin>" for "-"
   std::string text;   // at most kMaxSourceBytes + 1 bytes
   std::uint64_t size = 0;  // the real size, which may exceed text.size()
+  bool size_at_least = false;  // a stream too long to count to its end: SIZE is a lower bound
 };
 
 // Reads PATH ("-" for stdin) without ever holding more than the limit.

@@ -49,7 +49,7 @@ void Runner::check_config_branch(const std::string& url, const Heads& now) {
     report_config(sha, {error});
     return;
   }
-  offer_config(sha, options_.config_path, file->content);
+  offer_config(sha, options_.config_path, file->content, file->size);
   auto status = reconciler_.status();
   if (status.last_attempted_revision == sha && sha != last_config_report_) {
     last_config_report_ = sha;
@@ -75,11 +75,12 @@ void Runner::check_config_file() {
     reject_config("(unreadable)", src.error().message);
     return;
   }
-  offer_config(git::blob_id(src->text), path, src->text);
+  offer_config(git::blob_id(src->text), path, src->text, src->size);
 }
 
-void Runner::offer_config(const std::string& revision, const std::string& name, const std::string& content) {
-  auto out = reconciler_.offer(revision, name, content);
+void Runner::offer_config(const std::string& revision, const std::string& name, const std::string& content,
+                          std::uint64_t size) {
+  auto out = reconciler_.offer(revision, name, content, size);
   if (!out.attempted) return;
   if (!out.applied) {
     std::string errors;

@@ -10,7 +10,7 @@ Reconciler::Reconciler(std::string source) : current_(std::make_shared<config::C
 }
 
 Reconciler::Outcome Reconciler::offer(const std::string& revision, const std::string& name,
-                                      const std::string& content) {
+                                      const std::string& content, std::uint64_t size) {
   std::lock_guard lock(mu_);
   Outcome out;
   if (revision == status_.last_attempted_revision) return out;
@@ -23,7 +23,7 @@ Reconciler::Outcome Reconciler::offer(const std::string& revision, const std::st
   out.attempted = true;
   status_.last_attempted_revision = revision;
   status_.last_attempted_at = store::now_ms();
-  auto loaded = config::load_string(name, content);
+  auto loaded = config::load(config::Source{name, content, std::max<std::uint64_t>(size, content.size())});
   if (!loaded.config) {
     for (const auto& d : loaded.diags.items())
       if (d.severity == config::Severity::error) out.errors.push_back(config::format_diagnostic(name, d, true));  // public: no text of the file

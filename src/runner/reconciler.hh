@@ -38,8 +38,10 @@ class Reconciler {
     config::Plan plan;         // applied: what changed
     std::vector<std::string> errors;
   };
-  // NAME is the file's name in diagnostics.
-  Outcome offer(const std::string& revision, const std::string& name, const std::string& content);
+  // NAME is the file's name in diagnostics; SIZE its real size, when
+  // CONTENT was read only up to the limit.
+  Outcome offer(const std::string& revision, const std::string& name, const std::string& content,
+                std::uint64_t size = 0);
   // A revision that cannot even be read (no such file at that commit, say).
   Outcome reject(const std::string& revision, const std::string& error);
   // The config saved by an earlier run, trusted as the last good one.

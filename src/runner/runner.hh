@@ -80,7 +80,8 @@ class Runner : public server::RunnerView {
   // config_sources.cc
   void check_config_branch(const std::string& url, const Heads& now);
   void check_config_file();
-  void offer_config(const std::string& revision, const std::string& name, const std::string& content);
+  void offer_config(const std::string& revision, const std::string& name, const std::string& content,
+                    std::uint64_t size);
   void reject_config(const std::string& revision, const std::string& error);
   void update_remotes();
   server::ActionResult enqueue(store::NewJob job, int status);

@@ -98,6 +98,10 @@ void HttpServer::api_routes() {
             wrote = true;
           }
         }
+        if (final && !file.empty()) {
+          std::string cut = store::log_cut_note(*job, *offset);
+          if (!cut.empty() && !sink.write(cut.data(), cut.size())) return false;
+        }
         if (!follow || final || edge_->stopping() || std::chrono::steady_clock::now() >= until) break;
         if (!wrote) std::this_thread::sleep_for(std::chrono::milliseconds(100));
         if (!sink.is_writable()) return false;

@@ -1,6 +1,7 @@
 #include "store/job_store.hh"
 
 #include <sqlite3.h>
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
@@ -86,6 +87,16 @@ std::filesystem::path log_file(const JobRecord& job, const std::filesystem::path
   for (const auto& t : job.tasks)
     if (!t.log_path.empty()) return data_dir / t.log_path;
   return {};
+}
+
+std::string log_cut_note(const JobRecord& job, std::uint64_t file_size) {
+  if (!is_final(job.state)) return "";
+  std::uint64_t expected = 0;
+  for (const auto& t : job.tasks)
+    if (!t.log_path.empty()) expected = std::max(expected, static_cast<std::uint64_t>(t.log_offset + t.log_bytes));
+  if (file_size >= expected) return "";
+  return "\n[log cut: the last " + std::to_string(expected - file_size) +
+         " bytes of this log were never written (a full disk?); the job's reason says why]\n";
 }
 
 std::filesystem::path default_data_dir() {

@@ -210,6 +210,11 @@ class JobStore {
 // order); empty before any task started.
 std::filesystem::path log_file(const JobRecord& job, const std::filesystem::path& data_dir);
 
+// The line that ends the log of JOB, ended, whose file holds less than its
+// tasks' recorded ranges: writing it failed (a full disk) and the rest was
+// lost. Empty when the log is whole, or the job still runs.
+std::string log_cut_note(const JobRecord& job, std::uint64_t file_size);
+
 // --data-dir's default: $XDG_STATE_HOME/convox-workflows, else
 // ~/.local/state/convox-workflows.
 std::filesystem::path default_data_dir();

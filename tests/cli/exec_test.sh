@@ -150,11 +150,21 @@ if mount -t tmpfs -o size=2m tmpfs "$tmp/small" 2>/dev/null; then
   mounted=$tmp/small
   run "full disk" 1 sh -c "cd '$repo' && '$bin' exec --data-dir '$tmp/small/data' --workflow loud -q"
   if grep -qE "No space left on device|disk is full" "$tmp/out" "$tmp/err"; then ok; else fail "full disk: no reason given"; cat "$tmp/out" "$tmp/err"; fi
+  # The database can't take the job's end either, nor the file that would save it.
+  expect "full disk: exec says the end is not recorded" err "job 1 failed, but the job store could not record its end"
   [ -d "$tmp/small/data/workspaces/1" ] && fail "full disk: the workspace was left behind" || ok
   run "full disk: store readable" 0 "$bin" jobs --data-dir "$tmp/small/data"
   expect "full disk: store readable" out "loud"
 else
   echo "note: full-disk case not run (mounting a tmpfs needs root)"
 fi
+
+# --- the same without root: no file may grow past 3 MB (EFBIG where a full disk says ENOSPC)
+run "file-size limit" 1 prlimit --fsize=3000000 sh -c "cd '$repo' && exec '$bin' exec --data-dir '$tmp/cut' --workflow loud -q"
+expect "file-size limit: why" out "cannot write the log: File too large"
+run "file-size limit: logs" 0 "$bin" logs 1 --data-dir "$tmp/cut"
+expect "file-size limit: the log says it was cut" out "[log cut: the last "
+run "a whole log" 0 "$bin" logs 1 --data-dir "$data"
+lacks "a whole log: no marker" out "[log cut"
 
 summary exec

@@ -97,5 +97,12 @@ check "an added workflow does not run on the current head" jobs_are "$data" 0 --
 push app
 wait_for "it runs on the next push" 15 jobs_are "$data" 1 --workflow added --state succeeded
 check "and the removed one never again" jobs_are "$data" 1 --workflow long
+
+# A file too large, read from git only up to the limit: the error has its real size.
+head -c 6291456 /dev/zero | tr '\0' '#' >>"$tmp/ops/.convox-workflows.yml"
+git -C "$tmp/ops" commit -qam "too large" && git -C "$tmp/ops" push -q origin main
+wait_for "a file too large is rejected" 10 in_log r.log "revision=$(head_of ops)"
+run "status: too large" 1 "$bin" status --data-dir "$data"
+expect "status: its real size" out ".convox-workflows.yml:1:1: error: file is too large (6.0 MiB); the limit is 4.0 MiB"
 stop_runner "gitops runner"
 summary run_gitops

@@ -103,3 +103,20 @@ TEST_CASE("reading a store that does not exist says so") {
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().message.find("no job has run") != std::string::npos);
 }
+
+TEST_CASE("a log shorter than its tasks' ranges ends with a note that it was cut") {
+  JobRecord job;
+  job.state = JobState::failed;
+  TaskRecord a, b, never;
+  a.log_path = b.log_path = "logs/1.log";
+  a.log_offset = 0;
+  a.log_bytes = 100;
+  b.log_offset = 100;
+  b.log_bytes = 50;
+  job.tasks = {a, b, never};
+  CHECK(log_cut_note(job, 150).empty());
+  CHECK(log_cut_note(job, 120) ==
+        "\n[log cut: the last 30 bytes of this log were never written (a full disk?); the job's reason says why]\n");
+  job.state = JobState::running;  // still being written
+  CHECK(log_cut_note(job, 120).empty());
+}
