@@ -8,8 +8,9 @@ build_pkgs=(cmake ninja-build g++ pkg-config git
   libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libcli11-dev libssl-dev)
 # The schema agreement test runs Debian's python3 with jsonschema and PyYAML;
 # the fuzzer needs clang and its libFuzzer runtime; the web UI test, a real browser;
-# the forge client's TLS test, the openssl CLI for a throwaway certificate.
-test_pkgs=(python3 python3-jsonschema python3-yaml clang libclang-rt-14-dev chromium openssl)
+# the forge client's TLS test, the openssl CLI for a throwaway certificate; the
+# ssh remote test, a real sshd (started by the test itself, on 127.0.0.1).
+test_pkgs=(python3 python3-jsonschema python3-yaml clang libclang-rt-14-dev chromium openssl openssh-server openssh-client)
 # The container test: podman with runc (crun fails on a cgroup v1 hybrid
 # host), debootstrap for a local base image (no registry is reachable).
 container_pkgs=(podman runc debootstrap)
@@ -35,4 +36,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
+# No service starts because of this (openssh-server would listen on port 22):
+# the tests start their own servers, on loopback. policy-rc.d is Debian's
+# switch for that; one already there is kept.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+  "${sudo[@]}" chmod +x "$policy"
+  trap '"${sudo[@]}" rm -f "$policy"' EXIT
+fi
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

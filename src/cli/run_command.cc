@@ -115,6 +115,9 @@ int run_run(const Args& args) {
   env(app.add_option("--gitlab-url", o.forges.gitlab_url, "GitLab's URL: group/name is <url>/group/name.git"),
       "GITLAB_URL");
   env(app.add_option("--ssh-key", o.forges.ssh_key, "private key file for ssh remotes"), "SSH_KEY");
+  env(app.add_option("--ssh-known-hosts", o.forges.ssh_known_hosts,
+                     "the ssh servers' host keys trusted, as in ~/.ssh/known_hosts (default: that file)"),
+      "SSH_KNOWN_HOSTS");
   env(app.add_option("--convox-bin", o.executor.convox_bin, "the convox CLI (default: convox on PATH)"), "CONVOX_BIN");
   env(app.add_option("--secret-env", o.executor.secret_env, "mask this variable's value in job logs (repeatable)")
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll),
@@ -262,6 +265,15 @@ int run_run(const Args& args) {
     if (!url) o.config_repo = "file://" + std::filesystem::absolute(o.config_repo).lexically_normal().string();
   } else {
     o.workflows_file = std::filesystem::absolute(o.workflows_file).lexically_normal().string();
+  }
+  for (auto* file : {&o.forges.ssh_key, &o.forges.ssh_known_hosts}) {
+    if (file->empty()) continue;
+    *file = std::filesystem::absolute(*file).string();
+    if (std::ifstream probe(*file); !probe) {
+      std::cerr << "convox-workflows run: cannot read " << *file << " (--ssh-key, --ssh-known-hosts): " << std::strerror(errno)
+                << "\n";
+      return kExitUsage;
+    }
   }
   if (o.executor.convox_bin.find('/') != std::string::npos)
     o.executor.convox_bin = std::filesystem::absolute(o.executor.convox_bin).string();

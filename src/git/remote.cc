@@ -4,14 +4,55 @@
 
 #include "config/names.hh"
 #include "git/handles.hh"
+#include "git/known_hosts.hh"
 
 namespace cwf::git {
 namespace {
 
 struct CredentialState {
   const Credentials* creds;
+  int ssh_port = 22;  // libgit2 gives the certificate check the host, not the port
   bool offered = false;
 };
+
+// ssh://[user@]host[:port]/path: its port; user@host:path (scp-like): 22.
+int ssh_port(const std::string& url) {
+  if (url.rfind("ssh://", 0) != 0) return 22;
+  std::size_t start = url.find('@', 6) < url.find('/', 6) ? url.find('@', 6) + 1 : 6;
+  std::size_t end = url.find('/', start);
+  std::string authority = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  std::size_t colon = authority.rfind(':');
+  if (colon == std::string::npos || authority.find(']', colon) != std::string::npos) return 22;
+  int port = 0;
+  for (char c : authority.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) return 22;
+    port = port * 10 + (c - '0');
+  }
+  return port > 0 && port <= 65535 ? port : 22;
+}
+
+// An SSH server's key, checked against the known hosts file, with a refusal
+// that says which host, which key and where to add it. TLS stays libgit2's.
+int check_certificate(git_cert* cert, int valid, const char* host, void* payload) {
+  if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2) return GIT_PASSTHROUGH;
+  const auto* state = static_cast<const CredentialState*>(payload);
+  const std::string& configured = state->creds->ssh_known_hosts;
+  // libgit2 checked ~/.ssh/known_hosts itself; a key it knows there stays known.
+  if (configured.empty() && valid) return 0;
+  const auto* key = reinterpret_cast<const git_cert_hostkey*>(cert);
+  if (!(key->type & GIT_CERT_SSH_RAW) || !key->hostkey) {
+    git_error_set_str(GIT_ERROR_SSH, "the ssh server's host key could not be read");
+    return GIT_ECERTIFICATE;
+  }
+  const char* home = std::getenv("HOME");
+  std::string file = !configured.empty() ? configured : std::string(home ? home : "") + "/.ssh/known_hosts";
+  auto check = check_host_key(file, host ? host : "", state->ssh_port, std::string_view(key->hostkey, key->hostkey_len));
+  if (check.verdict == HostKeyVerdict::known) return 0;
+  std::string message = check.message;
+  if (configured.empty()) message += " (or give --ssh-known-hosts FILE)";
+  git_error_set_str(GIT_ERROR_SSH, message.c_str());
+  return GIT_ECERTIFICATE;
+}
 
 // Offers the configured credential once: a second call means it was refused,
 // and asking again would loop.
@@ -45,6 +86,7 @@ git_remote_callbacks callbacks(CredentialState& state) {
   git_remote_callbacks cb;
   git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
   cb.credentials = acquire_credential;
+  cb.certificate_check = check_certificate;
   cb.payload = &state;
   return cb;
 }
@@ -78,7 +120,7 @@ Result<std::vector<BranchHead>> list_branches(const std::string& url, const Cred
   git_remote* raw = nullptr;
   if (git_remote_create_detached(&raw, url.c_str()) != 0) return remote_failure("bad remote", url, creds);
   RemoteHandle remote(raw);
-  CredentialState state{&creds};
+  CredentialState state{&creds, ssh_port(url)};
   git_remote_callbacks cb = callbacks(state);
   if (git_remote_connect(remote.get(), GIT_DIRECTION_FETCH, &cb, nullptr, nullptr) != 0)
     return remote_failure("cannot list the branches of", url, creds);
@@ -112,7 +154,7 @@ std::optional<Error> fetch_branches(const std::filesystem::path& mirror, const s
   std::vector<char*> ptrs;
   for (auto& s : specs) ptrs.push_back(s.data());
   git_strarray refspecs{ptrs.data(), ptrs.size()};
-  CredentialState state{&creds};
+  CredentialState state{&creds, ssh_port(url)};
   git_fetch_options opts;
   git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
   opts.callbacks = callbacks(state);

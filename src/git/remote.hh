@@ -19,6 +19,7 @@ struct Credentials {
   std::string username;  // with TOKEN over https (GitHub: x-access-token, GitLab: oauth2)
   std::string token;
   std::string ssh_key;  // a private key file for ssh://; its public key beside it as .pub, if any
+  std::string ssh_known_hosts;  // the host keys trusted for ssh://; empty: ~/.ssh/known_hosts
 };
 
 struct BranchHead {

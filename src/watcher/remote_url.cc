@@ -53,6 +53,7 @@ std::filesystem::path mirror_path(const std::filesystem::path& data_dir, const s
 git::Credentials credentials_for(const std::string& url, const Forges& f) {
   git::Credentials c;
   c.ssh_key = f.ssh_key;
+  c.ssh_known_hosts = f.ssh_known_hosts;
   if (is_https(url) && under(url, f.github_url)) {
     c.username = "x-access-token";
     c.token = f.github_token;

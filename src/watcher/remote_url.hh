@@ -18,6 +18,7 @@ struct Forges {
   std::string gitlab_url = "https://gitlab.com";
   std::string github_token, gitlab_token;  // from GITHUB_TOKEN, GITLAB_TOKEN
   std::string ssh_key;                     // for ssh:// and user@host:path remotes
+  std::string ssh_known_hosts;             // their host keys; empty: ~/.ssh/known_hosts
 };
 
 std::string remote_url(const config::Trigger& trigger, const Forges& forges);

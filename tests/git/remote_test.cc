@@ -98,7 +98,7 @@ TEST_CASE("a server that accepts and never answers fails after the timeout") {
   std::atomic<bool> abort{false};
   git::install_network_timeouts(std::chrono::milliseconds(700), &abort);
   auto start = std::chrono::steady_clock::now();
-  git::Credentials creds{"oauth2", "glpat-do-not-show", ""};
+  git::Credentials creds{"oauth2", "glpat-do-not-show", "", ""};
   auto heads = git::list_branches("http://127.0.0.1:" + port + "/group/app.git", creds);
   auto took = std::chrono::steady_clock::now() - start;
   git::install_network_timeouts(std::chrono::seconds(30), nullptr);
