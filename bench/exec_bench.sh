@@ -4,7 +4,10 @@
 #     200 `sh -c true` processes (target: wall ratio <= 1.3);
 #  2. one task printing 1 GiB with masking on, vs the same command redirected
 #     to a file by the shell (target: throughput ratio >= 0.67), and the
-#     runner's peak RSS meanwhile (target: < 50 MB).
+#     runner's peak RSS meanwhile (target: < 50 MB);
+#  3. the same 1 GiB with a multi-line secret in the environment (a 4096-bit
+#     RSA private key: ~50 lines, each masked on its own), vs 2 (target:
+#     throughput ratio >= 0.8).
 # Needs hyperfine and time (Debian packages). usage: bench/exec_bench.sh [BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,3 +68,19 @@ PY
 rss=$( { /usr/bin/time -f %M env BENCH_TOKEN=not-in-the-output "$bin" exec --workflow loud -q --log-limit 2048 \
          --data-dir "$tmp/data3" >/dev/null; } 2>&1 | tail -1)
 echo "  peak RSS of the runner while logging 1 GiB: $((rss / 1024)) MiB"
+
+echo "3. the same 1 GiB with a multi-line secret (an RSA private key) to mask, vs the single-line token of 2"
+ssh-keygen -q -t rsa -b 4096 -N '' -f "$tmp/key" >/dev/null
+# Both through sh, which reads the key from its file.
+hyperfine -N --warmup 1 --runs 5 --export-json "$tmp/key.json" \
+  -n "one token" "sh -c 'BENCH_TOKEN=not-in-the-output exec $bin exec --workflow loud -q --log-limit 2048 --data-dir $tmp/data4'" \
+  -n "a private key" "sh -c 'DEPLOY_KEY=\$(cat $tmp/key) exec $bin exec --workflow loud -q --log-limit 2048 --data-dir $tmp/data5'" \
+  >/dev/null
+/usr/bin/python3 - "$tmp/key.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+a, b = r["a private key"], r["one token"]
+for x in (a, b):
+    print(f"  {x['command']:34s} median {x['median']:6.2f} s  ({1024 / x['median']:.0f} MiB/s, {len(x['times'])} runs)")
+print(f"  throughput ratio (key / token): {b['median'] / a['median']:.2f}")
+PY
