@@ -67,6 +67,9 @@ int run_exec(const Args& args) {
   app.add_option("--data-dir", data_dir, "where jobs and logs are kept (default $XDG_STATE_HOME/convox-workflows)");
   app.add_option("--convox-bin", convox_bin, "the convox CLI (default: convox on PATH)");
   app.add_option("--secret-env", secret_env, "mask this environment variable's value in logs (repeatable)");
+  std::string racks_file;
+  app.add_option("--racks-file", racks_file, "the racks tasks act on, and how to reach them (see docs/executor.md)")
+      ->envname("CONVOX_WORKFLOWS_RACKS_FILE");
   app.add_option("--grace", grace_text, "how long a stopped task gets between SIGTERM and SIGKILL (default 10s)");
   app.add_option("--log-limit", log_limit_mib, "MiB of log kept per job (default 64)")->check(CLI::Range(1, 1 << 20));
   app.add_flag("--keep-workspace", keep, "keep the checkout after the job");
@@ -90,7 +93,9 @@ int run_exec(const Args& args) {
     std::cerr << "convox-workflows exec: " << src.error().message << "\n";
     return kExitUsage;
   }
-  auto loaded = config::load(*src);
+  auto racks = read_racks_file(racks_file, std::cerr);
+  if (!racks) return kExitUsage;
+  auto loaded = config::load(*src, config::LoadOptions{racks->get()});
   print_diagnostics(std::cerr, src->name, loaded.diags);
   if (!loaded.config) {
     std::cerr << src->name << " is invalid; nothing was run\n";
@@ -117,6 +122,8 @@ int run_exec(const Args& args) {
   options.convox_bin = convox_bin;
   options.base_env = environment();
   options.secret_env = secret_env;
+  options.racks = *racks;
+  options.runner_secrets = rack_secrets(racks->get());
   options.log_cap = log_limit_mib << 20;
   options.grace = *grace;
   options.echo = quiet ? nullptr : &std::cout;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli/commands.hh"
+#include "cli/output.hh"
 #include "config/duration.hh"
 #include "config/names.hh"
 #include "runner/runner.hh"
@@ -119,6 +120,9 @@ int run_run(const Args& args) {
                      "the ssh servers' host keys trusted, as in ~/.ssh/known_hosts (default: that file)"),
       "SSH_KNOWN_HOSTS");
   env(app.add_option("--convox-bin", o.executor.convox_bin, "the convox CLI (default: convox on PATH)"), "CONVOX_BIN");
+  std::string racks_file;
+  env(app.add_option("--racks-file", racks_file, "the racks tasks act on, and how to reach them (see docs/executor.md)"),
+      "RACKS_FILE");
   env(app.add_option("--secret-env", o.executor.secret_env, "mask this variable's value in job logs (repeatable)")
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll),
       "SECRET_ENV");
@@ -319,6 +323,10 @@ int run_run(const Args& args) {
   o.forges.github_token = env_or("GITHUB_TOKEN");
   o.forges.gitlab_token = env_or("GITLAB_TOKEN");
   o.executor.log_cap = log_limit_mib << 20;
+  auto racks = read_racks_file(racks_file, std::cerr);
+  if (!racks) return kExitUsage;
+  o.executor.racks = *racks;
+  o.executor.runner_secrets = rack_secrets(racks->get());
   // The executor decides what each task gets of this (executor/task_env.hh):
   // never the runner's tokens, their files' paths or its own settings.
   for (char** e = environ; e && *e; ++e) o.executor.base_env.emplace_back(*e);

@@ -14,8 +14,13 @@ int run_validate(const Args& args) {
   std::vector<std::string> files;
   std::string format = "text";
   app.add_option("files", files, "files to check ('-' reads standard input)")->expected(0, -1);
+  std::string racks_file;
   app.add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--racks-file", racks_file, "check every task's rack against this racks file")
+      ->envname("CONVOX_WORKFLOWS_RACKS_FILE");
   if (int rc = parse_args(app, args); rc >= 0) return rc;
+  auto racks = read_racks_file(racks_file, std::cerr);
+  if (!racks) return kExitUsage;
   if (files.empty()) files.push_back(".convox-workflows.yml");
 
   int exit_code = kExitOk;
@@ -31,7 +36,7 @@ int run_validate(const Args& args) {
       report["files"].push_back(entry);
       continue;
     }
-    auto result = config::load(*src);
+    auto result = config::load(*src, config::LoadOptions{racks->get()});
     bool valid = result.config.has_value();
     if (!valid && exit_code == kExitOk) exit_code = kExitFailure;
     entry["valid"] = valid;

@@ -17,7 +17,7 @@ std::string workflow_label(std::string_view name) {
 const std::vector<std::string> kIntegrations = {"github", "gitlab", "git"};
 const std::vector<std::string> kConcurrency = {"queue", "cancel-previous", "skip-if-running"};
 const std::vector<std::string> kTopKeys = {"version", "defaults", "workflows"};
-const std::vector<std::string> kDefaultsKeys = {"rack", "timeout"};
+const std::vector<std::string> kDefaultsKeys = {"rack", "timeout", "manifest"};
 const std::vector<std::string> kWorkflowKeys = {"name", "trigger", "tasks", "concurrency"};
 const std::vector<std::string> kTriggerKeys = {"integration", "repository", "branch", "require_status", "paths"};
 
@@ -105,7 +105,13 @@ Defaults load_defaults(MapReader& top) {
   MapReader r(*node, "defaults", kDefaultsKeys, top.diags());
   if (!r.ok()) return d;
   d.rack = r.string("rack");
+  if (d.rack) d.rack_pos = r.get("rack")->pos;
   d.timeout = r.duration("timeout");
+  d.manifest = r.string("manifest");
+  if (d.manifest) {
+    if (auto e = relative_path_error(*d.manifest))
+      r.diags().error(r.get("manifest")->pos, "defaults: manifest: invalid path " + quote(*d.manifest) + ": " + *e);
+  }
   return d;
 }
 
@@ -127,7 +133,7 @@ std::optional<std::size_t> read_choice(MapReader& r, const std::string& key,
   return std::nullopt;
 }
 
-LoadResult load(const Source& src) {
+LoadResult load(const Source& src, const LoadOptions& options) {
   LoadResult result;
   Diagnostics& diags = result.diags;
   if (!check_source_bytes(src, diags)) return result;
@@ -148,6 +154,7 @@ LoadResult load(const Source& src) {
                               "; this runner reads version 1");
   }
   Defaults defaults = load_defaults(top);
+  defaults.racks = options.racks;
   if (const yaml::Node* list = top.require("workflows")) {
     if (!list->is_sequence()) {
       diags.error(list->pos, "workflows: expected a list, got " + std::string(yaml::describe(*list)));
@@ -169,8 +176,8 @@ LoadResult load(const Source& src) {
   return result;
 }
 
-LoadResult load_string(std::string name, std::string text) {
-  return load(source_from_string(std::move(name), std::move(text)));
+LoadResult load_string(std::string name, std::string text, const LoadOptions& options) {
+  return load(source_from_string(std::move(name), std::move(text)), options);
 }
 
 const Workflow* Config::find(const std::string& name) const {

@@ -17,7 +17,15 @@ struct LoadResult {
   Diagnostics diags;
 };
 
-LoadResult load(const Source& src);
-LoadResult load_string(std::string name, std::string text);
+struct Racks;
+
+struct LoadOptions {
+  // The racks file's racks: every build, promote and run task must name one
+  // of them (or take its default). Null: racks are the convox CLI's business.
+  const Racks* racks = nullptr;
+};
+
+LoadResult load(const Source& src, const LoadOptions& options = {});
+LoadResult load_string(std::string name, std::string text, const LoadOptions& options = {});
 
 }  // namespace cwf::config

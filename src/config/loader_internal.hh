@@ -11,9 +11,14 @@
 
 namespace cwf::config {
 
+struct Racks;
+
 struct Defaults {
   std::optional<std::string> rack;
+  Position rack_pos;
+  const Racks* racks = nullptr;  // LoadOptions::racks
   std::optional<Seconds> timeout;
+  std::optional<std::string> manifest;  // build tasks
 };
 
 // Index into OPTIONS of the value at KEY, reporting anything else.

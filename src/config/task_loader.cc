@@ -3,6 +3,7 @@
 
 #include "config/loader_internal.hh"
 #include "config/names.hh"
+#include "config/racks.hh"
 #include "util/masker.hh"
 
 namespace cwf::config {
@@ -153,6 +154,23 @@ void hint_undeclared_secrets(MapReader& r, const Task& t) {
   }
 }
 
+// With a racks file, a task's rack is where RACK_URL will send it: one the
+// file doesn't name is an error now, not a deploy elsewhere later.
+void check_rack(MapReader& r, Task& t, const Defaults& defaults) {
+  const Racks& racks = *defaults.racks;
+  if (t.rack.empty()) t.rack = racks.default_rack;
+  if (t.rack.empty()) {
+    r.diags().error(r.pos(), r.what() + ": no rack: set rack (or defaults.rack), or a default in the racks file");
+    return;
+  }
+  if (racks.find(t.rack)) return;
+  std::string names;
+  for (const auto& [name, rack] : racks.racks) names += (names.empty() ? "" : ", ") + name;
+  Position pos = r.get("rack") ? r.get("rack")->pos : defaults.rack_pos;
+  r.diags().error(pos.line ? pos : r.pos(),
+                  r.what() + ": rack: " + quote(t.rack) + " is not in the racks file (it has: " + names + ")");
+}
+
 void load_script(MapReader& r, Task& t) {
   bool has_command = r.get("command"), has_argv = r.get("argv");
   if (has_command && has_argv)
@@ -210,12 +228,15 @@ std::optional<Task> load_task(const yaml::Node& node, const std::string& what,
   } else {
     if (auto app = r.string("app", true)) t.app = *app;
     t.rack = r.string("rack").value_or(defaults.rack.value_or(""));
+    if (defaults.racks) check_rack(r, t, defaults);
     if (auto rel = r.string("release")) t.release = *rel;
   }
   if (t.type == TaskType::build) {
     if (auto m = r.string("manifest")) {
       check_relative(r, "manifest", *m);
       t.manifest = *m;
+    } else if (defaults.manifest) {
+      t.manifest = *defaults.manifest;
     }
     t.promote = r.boolean("promote").value_or(false);
     if (auto d = r.string("description")) t.description = *d;

@@ -1,5 +1,6 @@
 #include "executor/executor.hh"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -56,6 +57,13 @@ class JobRun {
   TaskOutcome outcome_of(const RunOutcome& r, const config::Task& t, const std::string& what,
                          const BuildOutputScanner* scanner = nullptr) const;
   Result<std::vector<std::string>> environment(const config::Task& t) const;
+  // T as the convox CLI's command line gets it: with a racks file, RACK_URL
+  // picks the rack (the CLI lets it win over --rack), so no --rack.
+  config::Task cli_task(const config::Task& t) const {
+    config::Task copy = t;
+    if (options_.racks) copy.rack.clear();
+    return copy;
+  }
   std::string release_for(const config::Task& t, std::string& error) const;
   milliseconds time_left() const {
     return std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now());
@@ -86,6 +94,11 @@ Result<std::vector<std::string>> JobRun::environment(const config::Task& t) cons
                 {"GIT_BRANCH", spec_.branch},
                 {"GIT_REPOSITORY", spec_.repository}};
   if (!t.app.empty()) job["APP"] = t.app;
+  if (options_.racks && t.type != config::TaskType::script) {
+    const config::Rack* rack = options_.racks->find(t.rack);
+    if (!rack) return make_error("rack " + t.rack + " is not in the racks file");  // the loader checked it
+    job["RACK_URL"] = rack->url;
+  }
   if (!build_id_.empty()) job["BUILD_ID"] = build_id_;
   if (!release_.empty()) job["RELEASE"] = release_;
   return task_environment(t, runner_env_, job);
@@ -170,7 +183,7 @@ TaskOutcome JobRun::script(const config::Task& t) {
 TaskOutcome JobRun::promote(const config::Task& t, const std::string& release) {
   note("promoting " + release + " of " + t.app + (t.rack.empty() ? "" : " on " + t.rack));
   BuildOutputScanner scanner;
-  auto r = command(t, promote_argv(options_.convox_bin, t, release), workspace_, &scanner);
+  auto r = command(t, promote_argv(options_.convox_bin, cli_task(t), release), workspace_, &scanner);
   TaskOutcome o = outcome_of(r, t, "convox releases promote", &scanner);
   if (o.state != TaskState::succeeded || !t.health_check) return o;
   auto left = time_left();
@@ -188,7 +201,8 @@ TaskOutcome JobRun::build(const config::Task& t) {
                                 ? t.description
                                 : "convox-workflows " + spec_.workflow->name + " " + spec_.sha.substr(0, 12);
   BuildOutputScanner scanner;
-  auto r = command(t, build_argv(options_.convox_bin, t, workspace_.string(), description), workspace_, &scanner);
+  auto r = command(t, build_argv(options_.convox_bin, cli_task(t), workspace_.string(), description), workspace_,
+                   &scanner);
   scanner.finish();
   TaskOutcome o = outcome_of(r, t, "convox build", &scanner);
   o.build_id = scanner.build_id();
@@ -206,7 +220,7 @@ TaskOutcome JobRun::build(const config::Task& t) {
 }
 
 TaskOutcome JobRun::run_on_rack(const config::Task& t, const std::string& release) {
-  return outcome_of(command(t, run_argv(options_.convox_bin, t, release), workspace_), t, "convox run");
+  return outcome_of(command(t, run_argv(options_.convox_bin, cli_task(t), release), workspace_), t, "convox run");
 }
 
 TaskOutcome JobRun::run_task(int index) {
@@ -283,6 +297,25 @@ void set_outcome(store::TaskRecord& t, const TaskOutcome& o, std::int64_t now) {
 
 }  // namespace
 
+// Without a racks file, RACK_URL in the runner's environment sends every
+// convox command to its rack, whatever --rack says: a task naming a rack
+// would deploy elsewhere, silently. Such a job never starts.
+std::optional<std::string> Executor::rack_conflict(const JobSpec& spec) const {
+  if (options_.racks) return std::nullopt;
+  bool rack_url = std::any_of(options_.base_env.begin(), options_.base_env.end(),
+                              [](const std::string& kv) { return kv.rfind("RACK_URL=", 0) == 0; });
+  if (!rack_url) return std::nullopt;
+  const auto& tasks = spec.workflow->tasks;
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    const auto& t = tasks[i];
+    if (t.type == config::TaskType::script || t.rack.empty()) continue;
+    return "tasks[" + std::to_string(i) + "] (" + t.name + ") names the rack " + t.rack +
+           ", but RACK_URL is set in the runner's environment and the convox CLI would act on RACK_URL's rack "
+           "instead; name each rack in --racks-file, or unset RACK_URL";
+  }
+  return std::nullopt;
+}
+
 void Executor::fail_before_start(std::int64_t job_id, const JobSpec& spec, const std::string& reason) {
   std::int64_t now = store::now_ms();
   store::JobEnd end = blank_end(job_id, spec);
@@ -295,6 +328,10 @@ void Executor::fail_before_start(std::int64_t job_id, const JobSpec& spec, const
 store::JobState Executor::run(std::int64_t job_id, const JobSpec& spec, const std::filesystem::path& workspace,
                               const CancelToken& cancel) {
   const auto& tasks = spec.workflow->tasks;
+  if (auto wrong = rack_conflict(spec)) {
+    fail_before_start(job_id, spec, *wrong);
+    return store::JobState::failed;
+  }
   // Masked: every secret the runner holds, whether a task gets it or not.
   std::vector<std::string> env = options_.base_env, names = options_.secret_env;
   for (const auto& t : tasks) {
@@ -303,6 +340,8 @@ store::JobState Executor::run(std::int64_t job_id, const JobSpec& spec, const st
   }
   std::vector<std::string> secrets = secrets_from_env(env, names);
   secrets.insert(secrets.end(), options_.runner_secrets.begin(), options_.runner_secrets.end());
+  if (options_.racks)
+    for (const auto& [name, rack] : options_.racks->racks) secrets.insert(secrets.end(), {rack.password, rack.url});
   JobLog log(store_.data_dir(), job_id, Masker(secrets), options_.log_cap, options_.echo);
   JobRun job(options_, launcher_, store_, job_id, spec, workspace, cancel, log);
   store::JobEnd end = blank_end(job_id, spec);

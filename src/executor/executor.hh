@@ -7,11 +7,14 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "config/model.hh"
+#include "config/racks.hh"
 #include "executor/cancel.hh"
 #include "util/masker.hh"
 #include "executor/process.hh"
@@ -24,6 +27,8 @@ struct ExecutorOptions {
   std::vector<std::string> base_env;  // the runner's environment; task_env.hh decides what each task gets of it
   std::vector<std::string> secret_env;  // names whose values are masked, besides *_TOKEN and the like
   std::vector<std::string> runner_secrets;  // values masked in every job log: API token, webhook secrets...
+  // --racks-file: each build, promote and run task gets RACK_URL for its rack.
+  std::shared_ptr<const config::Racks> racks;
   std::uint64_t log_cap = 64u << 20;
   std::chrono::milliseconds grace{10000};  // SIGTERM to SIGKILL
   std::ostream* echo = nullptr;            // stream the log here too
@@ -53,6 +58,8 @@ class Executor {
   void fail_before_start(std::int64_t job_id, const JobSpec& spec, const std::string& reason);
 
  private:
+  std::optional<std::string> rack_conflict(const JobSpec& spec) const;
+
   store::JobStore& store_;
   TaskLauncher& launcher_;
   ExecutorOptions options_;

@@ -42,8 +42,15 @@ EnvMap environment_for_tasks(const std::vector<std::string>& env) {
 Result<std::vector<std::string>> task_environment(const config::Task& task, const EnvMap& runner, const EnvMap& job) {
   bool script = task.type == config::TaskType::script;
   EnvMap env;
+  // A rack from the racks file comes as the job's RACK_URL; nothing of the
+  // runner's may pick another.
+  bool own_rack = job.count("RACK_URL") > 0;
+  auto picks_rack = [](const std::string& k) {
+    return k == "RACK_URL" || k == "CONVOX_HOST" || k == "CONVOX_PASSWORD" || k == "CONVOX_RACK";
+  };
   for (const auto& [k, v] : runner)
-    if (!runner_own_variable(k) && (minimal(k) || (!script && convox_cli(k)))) env[k] = v;
+    if (!runner_own_variable(k) && (minimal(k) || (!script && convox_cli(k))) && !(own_rack && picks_rack(k)))
+      env[k] = v;
   if (!env.count("PATH")) env["PATH"] = kDefaultPath;
   if (script) {
     for (const auto& [k, v] : task.env) env[k] = v;

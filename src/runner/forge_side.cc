@@ -108,7 +108,8 @@ void Runner::check_branch_config(const std::string& url, const store::HeadChange
   if (!repo) return;
   auto file = (*repo)->read_file(change.new_sha, options_.config_path, config::kMaxSourceBytes);
   if (!file || !file->exists) return;  // a branch without a workflows file says nothing
-  auto loaded = config::load(config::Source{options_.config_path, file->content, file->size});
+  auto loaded = config::load(config::Source{options_.config_path, file->content, file->size},
+                             config::LoadOptions{options_.executor.racks.get()});
   std::vector<std::string> errors;
   for (const auto& d : loaded.diags.items())
     if (d.severity == config::Severity::error) errors.push_back(config::format_diagnostic(options_.config_path, d, true));

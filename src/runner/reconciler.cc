@@ -5,7 +5,8 @@
 
 namespace cwf::runner {
 
-Reconciler::Reconciler(std::string source) : current_(std::make_shared<config::Config>()) {
+Reconciler::Reconciler(std::string source, config::LoadOptions load)
+    : load_(load), current_(std::make_shared<config::Config>()) {
   status_.source = std::move(source);
 }
 
@@ -23,7 +24,7 @@ Reconciler::Outcome Reconciler::offer(const std::string& revision, const std::st
   out.attempted = true;
   status_.last_attempted_revision = revision;
   status_.last_attempted_at = store::now_ms();
-  auto loaded = config::load(config::Source{name, content, std::max<std::uint64_t>(size, content.size())});
+  auto loaded = config::load(config::Source{name, content, std::max<std::uint64_t>(size, content.size())}, load_);
   if (!loaded.config) {
     for (const auto& d : loaded.diags.items())
       if (d.severity == config::Severity::error) out.errors.push_back(config::format_diagnostic(name, d, true));  // public: no text of the file
@@ -59,7 +60,8 @@ Reconciler::Outcome Reconciler::reject(const std::string& revision, const std::s
 
 bool Reconciler::restore(const std::string& revision, const std::string& name, const std::string& content,
                          std::int64_t applied_at) {
-  auto loaded = config::load_string(name, content);
+  // A saved file that names a rack the racks file no longer has is not restored.
+  auto loaded = config::load_string(name, content, load_);
   if (!loaded.config) return false;
   std::lock_guard lock(mu_);
   current_ = std::make_shared<const config::Config>(std::move(*loaded.config));

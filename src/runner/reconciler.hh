@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "config/loader.hh"
 #include "config/model.hh"
 #include "config/plan.hh"
 
@@ -30,7 +31,8 @@ struct ConfigStatus {
 
 class Reconciler {
  public:
-  explicit Reconciler(std::string source);
+  // LOAD: what every revision is loaded with (the racks file's racks).
+  explicit Reconciler(std::string source, config::LoadOptions load = {});
 
   struct Outcome {
     bool applied = false;      // false: rejected, or the revision was already applied
@@ -52,6 +54,7 @@ class Reconciler {
   ConfigStatus status() const;
 
  private:
+  config::LoadOptions load_;
   mutable std::mutex mu_;
   ConfigPtr current_;
   std::string applied_content_;

@@ -24,7 +24,7 @@ std::string config_source_name(const RunnerOptions& o) {
 }  // namespace
 
 Runner::Runner(RunnerOptions options, store::JobStore& store)
-    : options_(std::move(options)), store_(store), reconciler_(config_source_name(options_)) {
+    : options_(std::move(options)), store_(store), reconciler_(config_source_name(options_), config::LoadOptions{options_.executor.racks.get()}) {
   if (options_.workflows_file.empty()) config_url_ = options_.config_repo;
 }
 

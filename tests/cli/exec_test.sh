@@ -167,4 +167,26 @@ expect "file-size limit: the log says it was cut" out "[log cut: the last "
 run "a whole log" 0 "$bin" logs 1 --data-dir "$data"
 lacks "a whole log: no marker" out "[log cut"
 
+# --- racks: each build goes to its own rack's RACK_URL, even with another RACK_URL around
+printf 'racks:\n  acme/staging: {url: "https://convox:stag1ng-s3cret@rack.staging.example"}\n  acme/production: {url: "https://rack.production.example", password_file: %s}\ndefault: acme/staging\n' \
+  "$tmp/prod-password" >"$tmp/racks.yml"
+printf 'pr0d-s3cret\n' >"$tmp/prod-password"
+fake_convox "$tmp/convox-racks" FAKE_CONVOX_CALLS="$tmp/racks-calls"
+printf 'version: 1\nworkflows:\n  - name: two\n    trigger: {integration: git, repository: "file:///srv/web.git", branch: main}\n    tasks:\n      - {type: build, app: web, promote: true}\n      - {type: build, app: web, rack: acme/production}\n' >"$tmp/racks-wf.yml"
+run "validate --racks-file" 0 "$bin" validate --racks-file "$tmp/racks.yml" "$tmp/racks-wf.yml"
+run "exec with a racks file" 0 sh -c "cd '$repo' && RACK_URL=https://convox:x@rack.wrong.example '$bin' exec --data-dir '$tmp/racks-data' --convox-bin '$tmp/convox-racks' --racks-file '$tmp/racks.yml' --file '$tmp/racks-wf.yml' --workflow two"
+check_calls() { tr '\n' ' ' <"$tmp/racks-calls" | grep -qE "^build.*RACK rack.staging.example .*releases	promote.*RACK rack.staging.example .*build.*RACK rack.production.example"; }
+if check_calls; then ok; else fail "racks: the builds went to the wrong racks"; cat "$tmp/racks-calls"; fi
+lacks "exec with a racks file: passwords masked" out "s3cret"
+sed -i 's/rack: acme\/production/rack: acme\/prod/' "$tmp/racks-wf.yml"
+run "validate: a rack not in the racks file" 1 "$bin" validate --racks-file "$tmp/racks.yml" "$tmp/racks-wf.yml"
+expect "validate: where" err "racks-wf.yml:7:39: error: workflow 'two': tasks[1] (build): rack: 'acme/prod' is not in the racks file (it has: acme/production, acme/staging)"
+run "exec: refused before anything runs" 2 sh -c "cd '$repo' && '$bin' exec --data-dir '$tmp/racks-data' --convox-bin '$tmp/convox-racks' --racks-file '$tmp/racks.yml' --file '$tmp/racks-wf.yml' --workflow two"
+"$bin" run --once --listen off --workflows-file "$tmp/racks-wf.yml" --racks-file "$tmp/racks.yml" --data-dir "$tmp/racks-run" >"$tmp/racks-run.log" 2>&1
+run "run: the revision naming an unknown rack is rejected" 1 "$bin" status --data-dir "$tmp/racks-run"
+expect "run: rejected, with the place" out "racks-wf.yml:7:39: error: workflow 'two': tasks[1] (build): rack: '…' is not in the racks file (it has: acme/production, acme/staging)"
+printf 'racks:\n  acme/x: {url: "https://convox@h"}\n' >"$tmp/bad-racks.yml"
+run "a bad racks file is a usage error" 2 "$bin" validate --racks-file "$tmp/bad-racks.yml" "$tmp/racks-wf.yml"
+expect "with its place" err "bad-racks.yml:2:17: error: racks: acme/x: no password"
+
 summary exec

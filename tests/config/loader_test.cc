@@ -230,3 +230,15 @@ TEST_CASE("public messages say where and what, never the file's text") {
   auto forged = load_string("t.yml", "\"a\\x02b\\x01c\": 1\n");
   CHECK(format_diagnostic("t.yml", forged.diags.sorted()[0], true) == "t.yml:1:1: error: file: unknown key '…'");
 }
+
+TEST_CASE("defaults.manifest applies to build tasks that set none") {
+  Config c = must_load("version: 1\ndefaults: {manifest: convox.yml}\nworkflows:\n  - name: w\n"
+                       "    trigger: {integration: git, repository: \"file:///srv/t.git\", branch: main}\n"
+                       "    tasks:\n      - {type: build, app: a}\n      - {type: build, app: b, manifest: other.yml}\n");
+  CHECK(c.workflows[0].tasks[0].manifest == "convox.yml");
+  CHECK(c.workflows[0].tasks[1].manifest == "other.yml");
+  CHECK(must_load(kSeed).workflows[0].tasks[0].manifest == "docker-compose.yml");
+  auto bad = load_string("t.yml", "version: 1\ndefaults: {manifest: ../up.yml}\nworkflows: []\n");
+  REQUIRE(bad.diags.items().size() == 1);
+  CHECK(format_diagnostic("t.yml", bad.diags.items()[0]).find("t.yml:2:22: error: defaults: manifest: invalid path") == 0);
+}

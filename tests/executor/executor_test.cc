@@ -411,3 +411,73 @@ TEST_CASE("an end still unrecorded at shutdown is saved, and recorded by the nex
   CHECK(job->finished_at == end.finished_at);
   CHECK_FALSE(std::filesystem::exists(h.data / "unrecorded-ends.json"));
 }
+
+namespace {
+
+std::shared_ptr<const cwf::config::Racks> two_racks() {
+  auto r = cwf::config::load_racks(cwf::config::source_from_string(
+      "racks.yml", "racks:\n  acme/staging: {url: \"https://convox:stag1ng-pw@rack.staging.example\"}\n"
+                   "  acme/production: {url: \"https://convox:pr0d-pw@rack.production.example\"}\n"));
+  REQUIRE(r.racks.has_value());
+  return std::make_shared<const cwf::config::Racks>(*r.racks);
+}
+
+const char* kTwoRacks = R"y(  - name: deploy
+    trigger: {integration: github, repository: acme/web, branch: main}
+    tasks:
+      - {type: build, app: web, rack: acme/staging, promote: true}
+      - {type: build, app: web, rack: acme/production}
+      - {type: script, command: 'echo "rack_url=${RACK_URL:-unset}"'}
+)y";
+
+}  // namespace
+
+TEST_CASE("with a racks file each task's RACK_URL is its own rack, whatever the runner's environment says") {
+  Harness h;
+  h.options.racks = two_racks();
+  // These would pick other racks; the racks file's RACK_URL replaces them all.
+  h.extra_env = {"RACK_URL=https://convox:wrong@rack.wrong.example", "CONVOX_HOST=console.example",
+                 "CONVOX_PASSWORD=console-pw", "CONVOX_RACK=acme/wrong"};
+  h.convox_env = {"FAKE_CONVOX_ENV=" + (h.tmp.path() / "convox-env").string()};
+  h.load(kTwoRacks);
+  auto job = h.run();
+  REQUIRE(job.state == JobState::succeeded);
+  std::string calls = h.convox_calls();
+  INFO(calls);
+  // build and promote on staging, then the build on production; no --rack on the command lines.
+  auto first = calls.find("RACK rack.staging.example");
+  auto promote = calls.find("releases\tpromote");
+  auto second = calls.find("RACK rack.production.example");
+  CHECK(first < promote);
+  CHECK(promote < second);
+  CHECK(second != std::string::npos);
+  CHECK(calls.find("wrong") == std::string::npos);
+  CHECK(calls.find("--rack") == std::string::npos);
+  std::string env = cwf::test::read_file(h.tmp.path() / "convox-env");
+  CHECK(env.find(" CONVOX_HOST ") == std::string::npos);
+  CHECK(env.find(" CONVOX_PASSWORD ") == std::string::npos);
+  CHECK(env.find(" CONVOX_RACK ") == std::string::npos);
+  CHECK(h.log(job, 2).find("rack_url=unset") != std::string::npos);  // a script gets no rack
+}
+
+TEST_CASE("without a racks file, RACK_URL and a task naming a rack: the job never starts") {
+  Harness h;
+  h.extra_env = {"RACK_URL=https://convox:pw@rack.example"};
+  h.load(kTwoRacks);
+  auto job = h.run();
+  CHECK(job.state == JobState::failed);
+  CHECK(job.reason == "tasks[0] (build web) names the rack acme/staging, but RACK_URL is set in the runner's environment "
+                      "and the convox CLI would act on RACK_URL's rack instead; name each rack in --racks-file, or unset "
+                      "RACK_URL");
+  for (const auto& t : job.tasks) CHECK(t.state == TaskState::skipped);
+  CHECK_FALSE(std::filesystem::exists(h.calls));  // the CLI never ran
+}
+
+TEST_CASE("without RACK_URL, --rack goes to the CLI as before") {
+  Harness h;
+  h.load(kTwoRacks);
+  auto job = h.run();
+  CHECK(job.state == JobState::succeeded);
+  CHECK(h.convox_calls().find("--rack\tacme/staging") != std::string::npos);
+  CHECK(h.convox_calls().find("RACK acme/staging") != std::string::npos);
+}
