@@ -136,14 +136,10 @@ std::optional<std::size_t> read_choice(MapReader& r, const std::string& key,
 LoadResult load(const Source& src, const LoadOptions& options) {
   LoadResult result;
   Diagnostics& diags = result.diags;
-  if (!check_source_bytes(src, diags)) return result;
-  auto doc = yaml::parse(src.text, diags);
-  if (diags.has_errors()) return result;
-  const yaml::Node* root = doc->root();
-  if (!root || root->kind == yaml::Kind::null) {
-    diags.error({1, 1}, "the file is empty; expected a map with 'version: 1' and 'workflows'");
-    return result;
-  }
+  std::unique_ptr<yaml::Document> doc;
+  const yaml::Node* root =
+      yaml::parse_root(src, doc, "the file is empty; expected a map with 'version: 1' and 'workflows'", diags);
+  if (!root) return result;
   MapReader top(*root, "file", kTopKeys, diags, true);
   if (!top.ok()) return result;
 

@@ -99,14 +99,10 @@ std::optional<Rack> load_rack(const yaml::Node& node, const std::string& name, P
 RacksResult load_racks(const Source& src) {
   RacksResult result;
   Diagnostics& diags = result.diags;
-  if (!check_source_bytes(src, diags)) return result;
-  auto doc = yaml::parse(src.text, diags);
-  if (diags.has_errors()) return result;
-  const yaml::Node* root = doc->root();
-  if (!root || root->kind == yaml::Kind::null) {
-    diags.error({1, 1}, "the racks file is empty; expected 'racks:' with a url for each rack");
-    return result;
-  }
+  std::unique_ptr<yaml::Document> doc;
+  const yaml::Node* root =
+      yaml::parse_root(src, doc, "the racks file is empty; expected 'racks:' with a url for each rack", diags);
+  if (!root) return result;
   static const std::vector<std::string> keys = {"racks", "default"};
   MapReader top(*root, "racks file", keys, diags);
   if (!top.ok()) return result;

@@ -467,4 +467,16 @@ const char* describe(const Node& n) {
   return "a value";
 }
 
+const Node* parse_root(const Source& src, std::unique_ptr<Document>& doc, const char* empty, Diagnostics& diags) {
+  if (!check_source_bytes(src, diags)) return nullptr;
+  doc = parse(src.text, diags);
+  if (diags.has_errors()) return nullptr;
+  const Node* root = doc->root();
+  if (!root || root->kind == Kind::null) {
+    diags.error({1, 1}, empty);
+    return nullptr;
+  }
+  return root;
+}
+
 }  // namespace cwf::config::yaml

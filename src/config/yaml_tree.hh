@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/diagnostics.hh"
+#include "config/source.hh"
 
 namespace cwf::config::yaml {
 
@@ -78,6 +79,9 @@ class Document {
 // Parses one YAML document. Syntax errors and limit violations go to DIAGS
 // and yield a document whose root is null.
 std::unique_ptr<Document> parse(std::string_view text, Diagnostics& diags);
+// SRC's bytes checked, then parsed into DOC: its root, or null with the
+// errors (EMPTY: the message for a document with nothing in it).
+const Node* parse_root(const Source& src, std::unique_ptr<Document>& doc, const char* empty, Diagnostics& diags);
 
 ScalarType resolve(const Node& n);
 ScalarType number_type(std::string_view plain_scalar);
