@@ -46,6 +46,17 @@ print(f"  wall ratio {sys.argv[2]} / {sys.argv[3]}: {a['median'] / b['median']:.
 PY
 }
 
+throughput() {  # throughput JSON NAME BASELINE LABEL: 1 GiB each, medians and their ratio
+  /usr/bin/python3 - "$@" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+a, b = r[sys.argv[2]], r[sys.argv[3]]
+for x in (a, b):
+    print(f"  {x['command']:34s} median {x['median']:6.2f} s  ({1024 / x['median']:.0f} MiB/s, {len(x['times'])} runs)")
+print(f"  throughput ratio ({sys.argv[4]}): {b['median'] / a['median']:.2f}")
+PY
+}
+
 echo "1. 200 tasks of 'true' (a job: checkout, store, logs) vs 200 'sh -c true' from a shell"
 hyperfine -N --warmup 2 --runs 10 --export-json "$tmp/spawn.json" \
   -n "convox-workflows exec (200 tasks)" "$bin exec --workflow many -q --data-dir $tmp/data" \
@@ -57,14 +68,7 @@ hyperfine -N --warmup 1 --runs 5 --export-json "$tmp/log.json" \
   -n "convox-workflows exec (1 GiB log)" \
   "env BENCH_TOKEN=not-in-the-output $bin exec --workflow loud -q --log-limit 2048 --data-dir $tmp/data2" \
   -n "sh: command > file" "sh -c '$gen > $tmp/out.txt'" >/dev/null
-/usr/bin/python3 - "$tmp/log.json" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-a, b = r["convox-workflows exec (1 GiB log)"], r["sh: command > file"]
-for x in (a, b):
-    print(f"  {x['command']:34s} median {x['median']:6.2f} s  ({1024 / x['median']:.0f} MiB/s, {len(x['times'])} runs)")
-print(f"  throughput ratio (ours / shell): {b['median'] / a['median']:.2f}")
-PY
+throughput "$tmp/log.json" "convox-workflows exec (1 GiB log)" "sh: command > file" "ours / shell"
 rss=$( { /usr/bin/time -f %M env BENCH_TOKEN=not-in-the-output "$bin" exec --workflow loud -q --log-limit 2048 \
          --data-dir "$tmp/data3" >/dev/null; } 2>&1 | tail -1)
 echo "  peak RSS of the runner while logging 1 GiB: $((rss / 1024)) MiB"
@@ -76,11 +80,4 @@ hyperfine -N --warmup 1 --runs 5 --export-json "$tmp/key.json" \
   -n "one token" "sh -c 'BENCH_TOKEN=not-in-the-output exec $bin exec --workflow loud -q --log-limit 2048 --data-dir $tmp/data4'" \
   -n "a private key" "sh -c 'DEPLOY_KEY=\$(cat $tmp/key) exec $bin exec --workflow loud -q --log-limit 2048 --data-dir $tmp/data5'" \
   >/dev/null
-/usr/bin/python3 - "$tmp/key.json" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-a, b = r["a private key"], r["one token"]
-for x in (a, b):
-    print(f"  {x['command']:34s} median {x['median']:6.2f} s  ({1024 / x['median']:.0f} MiB/s, {len(x['times'])} runs)")
-print(f"  throughput ratio (key / token): {b['median'] / a['median']:.2f}")
-PY
+throughput "$tmp/key.json" "a private key" "one token" "key / token"

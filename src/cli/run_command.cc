@@ -14,6 +14,7 @@
 #include "cli/output.hh"
 #include "config/duration.hh"
 #include "config/names.hh"
+#include "config/source.hh"
 #include "runner/runner.hh"
 #include "server/http_server.hh"
 #include "util/log.hh"
@@ -59,13 +60,12 @@ bool duration_flag(const std::string& name, const std::string& text, std::chrono
 }
 
 // A secret file's content without its final newline; empty is an error.
+// read_source: a regular file only, so a FIFO can't block the start.
 Result<std::string> read_secret(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
+  auto src = config::read_source(path);
+  if (!src) return make_error("cannot read the secret file " + src.error().message);
+  std::string s = std::move(src->text);
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  if (!in) return make_error("cannot read the secret file " + path);
   if (s.empty()) return make_error("the secret file " + path + " is empty");
   return s;
 }
@@ -273,9 +273,9 @@ int run_run(const Args& args) {
   for (auto* file : {&o.forges.ssh_key, &o.forges.ssh_known_hosts}) {
     if (file->empty()) continue;
     *file = std::filesystem::absolute(*file).string();
-    if (std::ifstream probe(*file); !probe) {
-      std::cerr << "convox-workflows run: cannot read " << *file << " (--ssh-key, --ssh-known-hosts): " << std::strerror(errno)
-                << "\n";
+    if (auto probe = config::read_source(*file); !probe) {
+      std::string why = probe.error().message.substr(std::min(probe.error().message.size(), file->size() + 2));
+      std::cerr << "convox-workflows run: cannot read " << *file << " (--ssh-key, --ssh-known-hosts): " << why << "\n";
       return kExitUsage;
     }
   }

@@ -1,8 +1,5 @@
 #include "config/racks.hh"
 
-#include <fstream>
-#include <sstream>
-
 #include "config/map_reader.hh"
 #include "config/names.hh"
 #include "config/yaml_tree.hh"
@@ -75,13 +72,11 @@ std::optional<Rack> load_rack(const yaml::Node& node, const std::string& name, P
       diags.error(r.get("password_file")->pos, r.what() + ": give the password in url or in password_file, not both");
       return std::nullopt;
     }
-    std::ifstream in(*file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    rack.password = text.str();
+    auto read = read_source(*file);  // a regular file only: a FIFO would block the start
+    if (read) rack.password = std::move(read->text);
     while (!rack.password.empty() && (rack.password.back() == '\n' || rack.password.back() == '\r'))
       rack.password.pop_back();
-    if (!in || rack.password.empty()) {
+    if (rack.password.empty()) {
       diags.error(r.get("password_file")->pos, r.what() + ": password_file: cannot read " + quote(*file) + " (or it is empty)");
       return std::nullopt;
     }

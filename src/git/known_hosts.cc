@@ -1,15 +1,17 @@
 #include "git/known_hosts.hh"
 
+#include "config/source.hh"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
+#include <filesystem>
 #include <optional>
+#include <sstream>
 #include <vector>
 
 namespace cwf::git {
@@ -120,10 +122,17 @@ HostKeyCheck check_host_key(const std::string& file, std::string_view host, int 
   std::string name = port == 22 || port <= 0 ? std::string(host) : "[" + std::string(host) + "]:" + std::to_string(port);
   std::string where = std::string(host) + " (port " + std::to_string(port > 0 ? port : 22) + ")";
   std::string offered = host_key_type(key) + " key " + host_key_fingerprint(key);
-  std::ifstream in(file);
-  // A file not made yet knows no host: the message says where to make it.
-  if (!in && errno != ENOENT)
-    return {HostKeyVerdict::unreadable, "cannot read the known hosts file " + file + ": " + std::strerror(errno)};
+  // A regular file only (a FIFO would hang the poll); one not made yet knows
+  // no host, and the message says where to make it.
+  std::error_code ec;
+  bool missing = !std::filesystem::exists(file, ec) && !ec;
+  std::string text;
+  if (!missing) {
+    auto read = config::read_source(file);
+    if (!read) return {HostKeyVerdict::unreadable, "cannot read the known hosts file " + read.error().message};
+    text = std::move(read->text);
+  }
+  std::istringstream in(text);
   bool listed = false;
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();

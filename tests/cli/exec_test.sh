@@ -172,12 +172,13 @@ printf 'racks:\n  acme/staging: {url: "https://convox:stag1ng-s3cret@rack.stagin
   "$tmp/prod-password" >"$tmp/racks.yml"
 printf 'pr0d-s3cret\n' >"$tmp/prod-password"
 fake_convox "$tmp/convox-racks" FAKE_CONVOX_CALLS="$tmp/racks-calls"
-printf 'version: 1\nworkflows:\n  - name: two\n    trigger: {integration: git, repository: "file:///srv/web.git", branch: main}\n    tasks:\n      - {type: build, app: web, promote: true}\n      - {type: build, app: web, rack: acme/production}\n' >"$tmp/racks-wf.yml"
+printf 'version: 1\nworkflows:\n  - name: two\n    trigger: {integration: git, repository: "file:///srv/web.git", branch: main}\n    tasks:\n      - {type: build, app: web, promote: true}\n      - {type: build, app: web, rack: acme/production}\n      - {type: script, command: "echo stag1ng-s3cret pr0d-s3cret"}\n' >"$tmp/racks-wf.yml"
 run "validate --racks-file" 0 "$bin" validate --racks-file "$tmp/racks.yml" "$tmp/racks-wf.yml"
 run "exec with a racks file" 0 sh -c "cd '$repo' && RACK_URL=https://convox:x@rack.wrong.example '$bin' exec --data-dir '$tmp/racks-data' --convox-bin '$tmp/convox-racks' --racks-file '$tmp/racks.yml' --file '$tmp/racks-wf.yml' --workflow two"
 check_calls() { tr '\n' ' ' <"$tmp/racks-calls" | grep -qE "^build.*RACK rack.staging.example .*releases	promote.*RACK rack.staging.example .*build.*RACK rack.production.example"; }
 if check_calls; then ok; else fail "racks: the builds went to the wrong racks"; cat "$tmp/racks-calls"; fi
 lacks "exec with a racks file: passwords masked" out "s3cret"
+expect "exec with a racks file: a task printing them shows ***" out "*** ***"
 sed -i 's/rack: acme\/production/rack: acme\/prod/' "$tmp/racks-wf.yml"
 run "validate: a rack not in the racks file" 1 "$bin" validate --racks-file "$tmp/racks.yml" "$tmp/racks-wf.yml"
 expect "validate: where" err "racks-wf.yml:7:39: error: workflow 'two': tasks[1] (build): rack: 'acme/prod' is not in the racks file (it has: acme/production, acme/staging)"
