@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # README command 1: install what is missing, build, and show the product's
 # main job end to end, on this machine: a local bare repository seeded with a
-# demo app and its workflows file, the runner watching it, a push, and the
-# job's log as it runs. The runner stays up so you can push more.
+# demo app and the seed's suggested workflow (test, build and promote
+# staging, build production), the runner watching it, a push, the job's log
+# as it runs, then production promoted by hand, as the web UI's Promote
+# button does. The convox CLI is a stand-in (scripts/convox-stand-in) that
+# touches no rack and says so; its racks live in a directory. The runner
+# stays up so you can push more.
 #   CWF_DEMO_DIR   where the demo lives (default /tmp/convox-workflows-demo, recreated)
 #   CWF_DEMO_BIN   use this binary instead of installing and building (tests)
 #   CWF_DEMO_STOP  stop the runner at the end (tests)
@@ -21,7 +25,22 @@ rm -rf "$demo"
 mkdir -p "$demo"
 export GIT_AUTHOR_NAME=demo GIT_AUTHOR_EMAIL=demo@example.com GIT_COMMITTER_NAME=demo GIT_COMMITTER_EMAIL=demo@example.com
 
-echo "== a repository with a demo app and its workflows file: $demo/app.git"
+echo "== two racks (a stand-in convox CLI: $demo/convox), each with the app 'demo'"
+src=$PWD
+cat >"$demo/convox" <<SH
+#!/bin/sh
+# The demo's convox CLI: the stand-in, its racks in $demo/racks, a rollout taking 3 s.
+export FAKE_CONVOX_STATE='$demo/racks' FAKE_CONVOX_ROLLOUT=\${FAKE_CONVOX_ROLLOUT:-3}
+exec '$src/scripts/convox-stand-in' "\$@"
+SH
+chmod +x "$demo/convox"
+for rack in demo/staging demo/production; do
+  FAKE_CONVOX_ROLLOUT=0 "$demo/convox" apps create demo --rack "$rack"
+done
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$demo/api-token"
+
+echo
+echo "== a repository with the demo app and its workflows file: $demo/app.git"
 git init -q --bare -b main "$demo/app.git"
 git init -q -b main "$demo/work"
 cd "$demo/work"
@@ -37,27 +56,27 @@ set -e
 ./greet.sh | grep -q Hello && echo "test: greet.sh says hello: ok"
 SH
 chmod +x greet.sh test.sh
+printf 'FROM alpine:3.19\nCOPY . /app\nCMD ["/app/greet.sh"]\n' >Dockerfile
+printf 'services:\n  web:\n    build: .\n' >docker-compose.yml
 cat >.convox-workflows.yml <<YML
 version: 1
 workflows:
-  - name: demo
+  - name: deploy
     trigger: {integration: git, repository: "file://$demo/app.git", branch: main}
     tasks:
       - {type: script, name: test, command: ./test.sh}
-      - type: script
-        name: deploy
-        command: |
-          echo "deploying \$BUILD_GIT_SHA from \$GIT_BRANCH (job \$CONVOX_JOB_ID)"
-          for step in upload rollout health; do sleep 1; echo "  \$step: ok"; done
-          mkdir -p $demo/deployed && ./greet.sh > $demo/deployed/current
+      # Staging: built and promoted; it counts once the rollout is done.
+      - {type: build, name: staging, app: demo, rack: demo/staging, promote: true}
+      # Production: built, and left for a person to promote.
+      - {type: build, name: production, app: demo, rack: demo/production}
 YML
 git add -A && git commit -qm "demo app and its workflows" && git push -q origin main
 "$bin" validate .convox-workflows.yml
 
 echo
-echo "== convox-workflows run --config-repo $demo/app.git --data-dir $demo/data --poll-interval 1s"
+echo "== convox-workflows run --config-repo $demo/app.git --data-dir $demo/data --poll-interval 1s --convox-bin $demo/convox"
 "$bin" run --config-repo "$demo/app.git" --data-dir "$demo/data" --poll-interval 1s --listen 127.0.0.1:0 \
-  >"$demo/runner.log" 2>&1 &
+  --convox-bin "$demo/convox" --api-token-file "$demo/api-token" >"$demo/runner.log" 2>&1 &
 runner=$!
 echo $runner >"$demo/runner.pid"
 for _ in $(seq 50); do grep -q "watching a new remote" "$demo/runner.log" && break; sleep 0.2; done
@@ -81,9 +100,32 @@ echo "== convox-workflows logs $job --follow"
 "$bin" logs "$job" --follow --data-dir "$demo/data"
 echo
 "$bin" jobs --data-dir "$demo/data"
+state=$("$bin" jobs --data-dir "$demo/data" --limit 1 | awk 'NR == 2 { print $2 }')
+[ "$state" = succeeded ] || { echo "job $job: $state; see $demo/runner.log" >&2; exit 1; }
+
+listen=$(sed -n 's/.*"listen": "\([^"]*\)".*/\1/p' "$demo/data/state.json")
+echo
+echo "== production, by hand: the job page's Promote button on task 2, or from the command line:"
+echo "   convox-workflows promote $job 2 --server http://$listen --token-file $demo/api-token"
+promoted=$("$bin" promote "$job" 2 --server "http://$listen" --token-file "$demo/api-token")
+echo "$promoted"
+manual=$(echo "$promoted" | awk '{ print $2 }')
+"$bin" logs "$manual" --follow --data-dir "$demo/data"
+echo
+"$bin" jobs --data-dir "$demo/data"
 echo
 "$bin" status --data-dir "$demo/data"
+echo
+echo "== what each rack runs now (convox apps info demo --rack ...), and what the job built"
+built=$("$bin" logs "$job" --data-dir "$demo/data" | sed -n 's/.*Release: \(R[A-Z0-9]*\).*/\1/p')
+running=""
+for rack in demo/staging demo/production; do
+  release=$("$demo/convox" apps info demo --rack "$rack" 2>/dev/null | awk '/^Release/ { print $2 }')
+  echo "$rack: $release"
+  running="$running$release"$'\n'
+done
 state=$("$bin" jobs --data-dir "$demo/data" --limit 1 | awk 'NR == 2 { print $2 }')
+[ "$running" = "$built"$'\n' ] || { echo "the racks run other releases than the job built: $built" >&2; state=mismatch; }
 
 if [ -n "${CWF_DEMO_STOP:-}" ]; then
   kill -TERM "$runner" && wait "$runner"

@@ -206,6 +206,7 @@ const char* to_string(TaskType t) {
     case TaskType::promote: return "promote";
     case TaskType::run: return "run";
     case TaskType::script: return "script";
+    case TaskType::copy: return "copy";
   }
   return "?";
 }

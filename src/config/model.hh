@@ -15,7 +15,7 @@ namespace cwf::config {
 
 enum class Integration { github, gitlab, git };
 enum class Concurrency { queue, cancel_previous, skip_if_running };
-enum class TaskType { build, promote, run, script };
+enum class TaskType { build, copy, promote, run, script };
 
 const char* to_string(Integration i);
 const char* to_string(Concurrency c);
@@ -38,7 +38,7 @@ struct Task {
   bool continue_on_error = false;
   Position pos;
 
-  // build, promote, run
+  // build, promote, run, copy (for a copy: where the build goes)
   std::string app;
   std::string rack;  // empty: the convox CLI's current rack
   // build
@@ -46,10 +46,16 @@ struct Task {
   bool promote = false;
   std::string description;
   std::map<std::string, std::string> build_args;
+  // copy: the build it copies (an ID, or what the build task build_from_task
+  // made) and the app and rack that build belongs to.
+  std::string build;
+  std::optional<int> build_from_task;
+  std::string from_app, from_rack;
   // promote (and build with promote: true)
   std::optional<HealthCheck> health_check;
-  // promote and run: empty means the release of the nearest earlier build of
-  // the app (release_from_task holds its index), or for run the app's current one.
+  // promote and run: empty means the release of the nearest earlier build or
+  // copy to the app on the rack (release_from_task holds its index), or for
+  // run the app's current one.
   std::string release;
   std::optional<int> release_from_task;
   // run

@@ -97,6 +97,17 @@ std::optional<std::string> env_name_error(std::string_view name) {
   return std::nullopt;
 }
 
+std::string rack_label(std::string_view rack) { return rack.empty() ? "the current rack" : std::string(rack); }
+
+std::string app_on_rack(std::string_view app, std::string_view rack) {
+  return std::string(app) + " on " + rack_label(rack);
+}
+
+std::optional<std::string> convox_id_error(std::string_view id) {
+  if (id.empty() || id.size() > 64 || !std::all_of(id.begin(), id.end(), alnum)) return "use letters and digits only";
+  return std::nullopt;
+}
+
 bool runner_own_variable(std::string_view name) {
   static const char* const names[] = {"GITHUB_TOKEN", "GITLAB_TOKEN", "GITHUB_TOKEN_FILE", "GITLAB_TOKEN_FILE",
                                       "CONVOX_PASSWORD_FILE"};

@@ -16,6 +16,9 @@ std::optional<std::string> closest_match(std::string_view word,
 // Each returns nullopt when valid, else the reason (to follow "invalid X: ").
 std::optional<std::string> workflow_name_error(std::string_view name);
 std::optional<std::string> env_name_error(std::string_view name);
+// A Convox build or release ID ("BABCDEFGHIJ"): it is a command-line
+// argument of the convox CLI, so nothing that could read as a flag.
+std::optional<std::string> convox_id_error(std::string_view id);
 // The runner's own variables: GITHUB_TOKEN, GITLAB_TOKEN, CONVOX_WORKFLOWS_*
 // and the *_FILE variables its secrets come from. No task receives these.
 bool runner_own_variable(std::string_view name);
@@ -30,6 +33,10 @@ std::optional<std::string> git_url_error(std::string_view url);
 
 // An http:// or https:// URL with a host.
 std::optional<std::string> http_url_error(std::string_view url);
+
+// "acme/staging", or "the current rack" for none; "web on acme/staging".
+std::string rack_label(std::string_view rack);
+std::string app_on_rack(std::string_view app, std::string_view rack);
 
 // URL with any user:password@ replaced by ***@, for messages and logs.
 std::string redact_url(std::string_view url);

@@ -47,6 +47,13 @@ void add_task(Fields& f, const std::string& p, const Task& t, const std::vector<
       for (const auto& [k, v] : t.env) put("env." + k, js(v));
       put("working_directory", js(t.working_directory));
       break;
+    case TaskType::copy:
+      put("build", js(t.build.empty() && t.build_from_task
+                          ? "(from tasks[" + std::to_string(*t.build_from_task) + "] " + all[*t.build_from_task].name + ")"
+                          : t.build));
+      put("from.app", js(t.from_app));
+      put("from.rack", js(t.from_rack));
+      break;
     case TaskType::promote:
       break;
   }

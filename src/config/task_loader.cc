@@ -9,13 +9,15 @@
 namespace cwf::config {
 namespace {
 
-const std::vector<std::string> kTaskTypes = {"build", "promote", "run", "script"};
+// In TaskType's order.
+const std::vector<std::string> kTaskTypes = {"build", "copy", "promote", "run", "script"};
 const std::vector<std::string> kCommonKeys = {"type", "name", "timeout", "continue_on_error"};
 const std::vector<std::string> kBuildKeys = {"app", "manifest", "promote", "rack", "description",
                                              "build_args", "health_check"};
 const std::vector<std::string> kPromoteKeys = {"app", "rack", "release", "health_check"};
 const std::vector<std::string> kRunKeys = {"app", "service", "command", "rack", "release"};
 const std::vector<std::string> kScriptKeys = {"command", "argv", "env", "secrets", "working_directory"};
+const std::vector<std::string> kCopyKeys = {"app", "rack", "build", "from"};
 
 // What the runner itself puts in every task's environment.
 const std::vector<std::string> kRunnerEnv = {"CONVOX_WORKFLOW", "CONVOX_JOB_ID", "BUILD_GIT_SHA",
@@ -33,10 +35,12 @@ std::vector<std::string> with_common(const std::vector<std::string>& extra) {
 // so only the type is worth an error).
 const std::vector<std::string>& keys_for(std::optional<TaskType> type) {
   static const std::vector<std::string> build = with_common(kBuildKeys), promote = with_common(kPromoteKeys),
-                                        run = with_common(kRunKeys), script = with_common(kScriptKeys);
+                                        run = with_common(kRunKeys), script = with_common(kScriptKeys),
+                                        copy = with_common(kCopyKeys);
   static const std::vector<std::string> any = [] {
     std::vector<std::string> all = kBuildKeys;
-    for (const auto* more : {&kPromoteKeys, &kRunKeys, &kScriptKeys}) all.insert(all.end(), more->begin(), more->end());
+    for (const auto* more : {&kPromoteKeys, &kRunKeys, &kScriptKeys, &kCopyKeys})
+      all.insert(all.end(), more->begin(), more->end());
     return with_common(all);
   }();
   if (!type) return any;
@@ -45,6 +49,7 @@ const std::vector<std::string>& keys_for(std::optional<TaskType> type) {
     case TaskType::promote: return promote;
     case TaskType::run: return run;
     case TaskType::script: return script;
+    case TaskType::copy: return copy;
   }
   return any;
 }
@@ -155,20 +160,47 @@ void hint_undeclared_secrets(MapReader& r, const Task& t) {
 }
 
 // With a racks file, a task's rack is where RACK_URL will send it: one the
-// file doesn't name is an error now, not a deploy elsewhere later.
-void check_rack(MapReader& r, Task& t, const Defaults& defaults) {
+// file doesn't name is an error now, not a deploy elsewhere later. RACK is
+// the value at KEY of R (or the default).
+void check_rack(MapReader& r, std::string& rack, const std::string& key, const Defaults& defaults) {
   const Racks& racks = *defaults.racks;
-  if (t.rack.empty()) t.rack = racks.default_rack;
-  if (t.rack.empty()) {
-    r.diags().error(r.pos(), r.what() + ": no rack: set rack (or defaults.rack), or a default in the racks file");
+  if (rack.empty()) rack = racks.default_rack;
+  if (rack.empty()) {
+    r.diags().error(r.pos(), r.what() + ": no " + key + ": set " + key +
+                                 " (or defaults.rack), or a default in the racks file");
     return;
   }
-  if (racks.find(t.rack)) return;
+  if (racks.find(rack)) return;
   std::string names;
-  for (const auto& [name, rack] : racks.racks) names += (names.empty() ? "" : ", ") + name;
-  Position pos = r.get("rack") ? r.get("rack")->pos : defaults.rack_pos;
+  for (const auto& [name, known] : racks.racks) names += (names.empty() ? "" : ", ") + name;
+  Position pos = r.get(key) ? r.get(key)->pos : defaults.rack_pos;
   r.diags().error(pos.line ? pos : r.pos(),
-                  r.what() + ": rack: " + quote(t.rack) + " is not in the racks file (it has: " + names + ")");
+                  r.what() + ": " + key + ": " + quote(rack) + " is not in the racks file (it has: " + names + ")");
+}
+
+void check_id(MapReader& r, const std::string& key, const std::string& id) {
+  if (auto e = convox_id_error(id)) r.diags().error(r.get(key)->pos, r.what() + ": " + key + ": invalid ID " + quote(id) + ": " + *e);
+}
+
+// build: and from: {app, rack}. Without build:, the build is the nearest
+// earlier build task's (link_tasks finds it), of from.app and from.rack when given.
+void load_copy(MapReader& r, Task& t, const Defaults& defaults) {
+  if (auto b = r.string("build")) {
+    check_id(r, "build", *b);
+    t.build = *b;
+  }
+  const yaml::Node* from = r.get("from");
+  if (!from) {
+    if (!t.build.empty()) r.diags().error(r.get("build")->pos, r.what() + ": build: needs from: {app: ..., rack: ...}, the app it belongs to");
+    return;
+  }
+  MapReader f(*from, r.what() + ": from", {"app", "rack"}, r.diags());
+  if (!f.ok()) return;
+  if (auto app = f.string("app", !t.build.empty())) t.from_app = *app;
+  if (auto rack = f.string("rack")) t.from_rack = *rack;
+  // A named build is on a rack now; the nearest build task tells its own.
+  if (!t.build.empty() && t.from_rack.empty()) t.from_rack = defaults.rack.value_or("");
+  if (defaults.racks && (!t.build.empty() || f.get("rack"))) check_rack(f, t.from_rack, "rack", defaults);
 }
 
 void load_script(MapReader& r, Task& t) {
@@ -210,7 +242,7 @@ std::optional<Task> load_task(const yaml::Node& node, const std::string& what,
   if (!type) {
     // Without a type only "missing/unknown type" is worth saying.
     if (!type_node) {
-      diags.error(node.pos, what + ": missing required key 'type' (one of: build, promote, run, script)");
+      diags.error(node.pos, what + ": missing required key 'type' (one of: build, copy, promote, run, script)");
     } else {
       read_choice(r, "type", kTaskTypes);
     }
@@ -226,11 +258,16 @@ std::optional<Task> load_task(const yaml::Node& node, const std::string& what,
   if (t.type == TaskType::script) {
     load_script(r, t);
   } else {
-    if (auto app = r.string("app", true)) t.app = *app;
+    // A copy goes to its build's app unless it names another.
+    if (auto app = r.string("app", t.type != TaskType::copy)) t.app = *app;
     t.rack = r.string("rack").value_or(defaults.rack.value_or(""));
-    if (defaults.racks) check_rack(r, t, defaults);
-    if (auto rel = r.string("release")) t.release = *rel;
+    if (defaults.racks) check_rack(r, t.rack, "rack", defaults);
+    if (auto rel = r.string("release")) {
+      check_id(r, "release", *rel);
+      t.release = *rel;
+    }
   }
+  if (t.type == TaskType::copy) load_copy(r, t, defaults);
   if (t.type == TaskType::build) {
     if (auto m = r.string("manifest")) {
       check_relative(r, "manifest", *m);
@@ -249,7 +286,7 @@ std::optional<Task> load_task(const yaml::Node& node, const std::string& what,
     if (auto s = r.string("service", true)) t.service = *s;
     if (auto c = r.string("command", true)) t.command = *c;
   }
-  if (t.name.empty()) {
+  if (t.name.empty() && t.type != TaskType::copy) {  // a copy's name needs its build, found later
     t.name = to_string(t.type);
     if (!t.app.empty()) t.name += " " + t.app;
   }
@@ -257,23 +294,83 @@ std::optional<Task> load_task(const yaml::Node& node, const std::string& what,
   return t;
 }
 
-// A promote (or run) without a release acts on what the nearest earlier build
-// of the same app produced.
-void link_releases(std::vector<std::optional<Task>>& tasks, std::span<const yaml::Node* const> nodes,
-                   const std::string& what, Diagnostics& diags) {
+// "copy web from acme/staging to acme/production", "copy web to web-eu on
+// acme/staging": where from and where to, at a glance in the job's list.
+std::string copy_name(const Task& t) {
+  if (t.app == t.from_app) return "copy " + t.app + " from " + rack_label(t.from_rack) + " to " + rack_label(t.rack);
+  if (t.rack == t.from_rack) return "copy " + t.from_app + " to " + app_on_rack(t.app, t.rack);
+  return "copy " + app_on_rack(t.from_app, t.from_rack) + " to " + app_on_rack(t.app, t.rack);
+}
+
+// A copy without build: copies what the nearest earlier build task made (of
+// from.app, on from.rack, when given); it goes to that build's app unless it
+// names another.
+void link_copy(std::vector<std::optional<Task>>& tasks, std::size_t i, const yaml::Node& node, const std::string& what,
+               Diagnostics& diags) {
+  Task& t = *tasks[i];
+  std::string label = what + "[" + std::to_string(i) + "] (copy)";
+  if (t.build.empty()) {
+    for (std::size_t j = i; j-- > 0;) {
+      const auto& b = tasks[j];
+      if (b && b->type == TaskType::build && (t.from_app.empty() || b->app == t.from_app) &&
+          (t.from_rack.empty() || b->rack == t.from_rack)) {
+        t.build_from_task = static_cast<int>(j);
+        t.from_app = b->app;
+        t.from_rack = b->rack;
+        break;
+      }
+    }
+    if (!t.build_from_task) {
+      diags.error(node.pos, label + ": no build to copy" +
+                                (t.from_app.empty() ? std::string() : " of " + quote(t.from_app)) +
+                                ": add a build task before it, or set build: and from:");
+      return;
+    }
+  }
+  if (t.app.empty()) t.app = t.from_app;
+  if (t.app == t.from_app && t.rack == t.from_rack) {
+    diags.error(node.pos, label + ": copies the build to where it already is (" + app_on_rack(t.app, t.rack) +
+                              "); set app or rack to where it should go");
+    return;
+  }
+  if (t.name.empty()) t.name = copy_name(t);
+}
+
+// A promote (or run) without a release acts on what the nearest earlier
+// build or copy to the same app, on the same rack, produced: a release
+// exists on one rack only.
+void link_tasks(std::vector<std::optional<Task>>& tasks, std::span<const yaml::Node* const> nodes,
+                const std::string& what, Diagnostics& diags) {
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    if (tasks[i] && tasks[i]->type == TaskType::copy) link_copy(tasks, i, *nodes[i], what, diags);
+  }
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     if (!tasks[i]) continue;
     Task& t = *tasks[i];
     if ((t.type != TaskType::promote && t.type != TaskType::run) || !t.release.empty()) continue;
     for (std::size_t j = i; j-- > 0;) {
-      if (tasks[j] && tasks[j]->type == TaskType::build && tasks[j]->app == t.app) {
+      const auto& m = tasks[j];
+      if (m && (m->type == TaskType::build || m->type == TaskType::copy) && m->app == t.app && m->rack == t.rack) {
         t.release_from_task = static_cast<int>(j);
         break;
       }
     }
-    if (t.type == TaskType::promote && !t.release_from_task)
+    if (t.release_from_task) continue;
+    // The same app built on another rack: its release doesn't exist here.
+    std::optional<std::size_t> elsewhere;
+    for (std::size_t j = i; j-- > 0 && !elsewhere;) {
+      const auto& m = tasks[j];
+      if (m && (m->type == TaskType::build || m->type == TaskType::copy) && m->app == t.app) elsewhere = j;
+    }
+    if (t.type == TaskType::run && elsewhere)
+      diags.warning(nodes[i]->pos, what + "[" + std::to_string(i) + "] (run): runs the current release of " +
+                                       app_on_rack(t.app, t.rack) + ", not the one tasks[" + std::to_string(*elsewhere) +
+                                       "] makes on " + rack_label(tasks[*elsewhere]->rack) +
+                                       "; set its rack to run that one");
+    if (t.type == TaskType::promote)
       diags.error(nodes[i]->pos, what + "[" + std::to_string(i) + "] (promote): no release to promote for app " +
-                                     quote(t.app) + ": set 'release', or add a build of " + quote(t.app) + " before it");
+                                     app_on_rack(quote(t.app), t.rack) + ": set 'release', or add a build (or copy) of " +
+                                     quote(t.app) + " on that rack before it");
   }
 }
 
@@ -306,7 +403,7 @@ bool load_tasks(MapReader& workflow, const Defaults& defaults, std::vector<Task>
                                 std::to_string(it->second) + "] (" + quote(t->name) +
                                 "); give it a 'name' to tell them apart in logs");
   }
-  link_releases(tasks, list->children, what, diags);
+  link_tasks(tasks, list->children, what, diags);
   if (diags.error_count() != errors) return false;
   out.reserve(tasks.size());
   for (auto& t : tasks) out.push_back(std::move(*t));

@@ -3,10 +3,10 @@
 namespace cwf::executor {
 namespace {
 
-void add_rack(std::vector<std::string>& argv, const config::Task& t) {
-  if (t.rack.empty()) return;
+void add_rack(std::vector<std::string>& argv, const std::string& rack) {
+  if (rack.empty()) return;
   argv.push_back("--rack");
-  argv.push_back(t.rack);
+  argv.push_back(rack);
 }
 
 std::string_view trim(std::string_view s) {
@@ -21,7 +21,7 @@ std::vector<std::string> build_argv(const std::string& convox, const config::Tas
                                     const std::string& description) {
   std::vector<std::string> argv = {convox, "build", workspace, "--app", t.app, "--manifest", t.manifest,
                                    "--description", description, "--id"};
-  add_rack(argv, t);
+  add_rack(argv, t.rack);
   for (const auto& [k, v] : t.build_args) {
     argv.push_back("--build-args");
     argv.push_back(k + "=" + v);
@@ -31,7 +31,7 @@ std::vector<std::string> build_argv(const std::string& convox, const config::Tas
 
 std::vector<std::string> promote_argv(const std::string& convox, const config::Task& t, const std::string& release) {
   std::vector<std::string> argv = {convox, "releases", "promote", release, "--app", t.app, "--wait"};
-  add_rack(argv, t);
+  add_rack(argv, t.rack);
   return argv;
 }
 
@@ -41,7 +41,19 @@ std::vector<std::string> run_argv(const std::string& convox, const config::Task&
     argv.push_back("--release");
     argv.push_back(release);
   }
-  add_rack(argv, t);
+  add_rack(argv, t.rack);
+  return argv;
+}
+
+std::vector<std::string> export_argv(const std::string& convox, const config::Task& t, const std::string& build) {
+  std::vector<std::string> argv = {convox, "builds", "export", build, "--app", t.from_app};
+  add_rack(argv, t.from_rack);
+  return argv;
+}
+
+std::vector<std::string> import_argv(const std::string& convox, const config::Task& t) {
+  std::vector<std::string> argv = {convox, "builds", "import", "--app", t.app, "--id"};
+  add_rack(argv, t.rack);
   return argv;
 }
 
@@ -75,9 +87,21 @@ void BuildOutputScanner::line(std::string_view l) {
     std::string_view v = trim(l.substr(at + label.size()));
     return std::string(v.substr(0, v.find(' ')));
   };
-  if (std::string_view t = trim(l); t.starts_with("ERROR:")) error_line_ = std::string(t.substr(0, 300));
+  // The CLI ends a step's "Doing X... " with "OK" or, on the same line, "ERROR: ...".
+  std::string_view t = trim(l);
+  if (std::size_t at = t.find("... ERROR:"); !t.starts_with("ERROR:") && at != std::string_view::npos)
+    t.remove_prefix(at + 4);
+  if (t.starts_with("ERROR:")) {
+    error_line_ = std::string(t.substr(0, 300));
+    if (first_error_line_.empty()) first_error_line_ = error_line_;
+  }
   if (auto b = value_after("Build:"); !b.empty()) build_id_ = b;
   if (auto r = value_after("Release:"); !r.empty()) release_id_ = r;
+  // "Importing build... " comes first, its "OK, RXXXX" once the import is
+  // done, with an export's lines maybe between them.
+  if (l.find("Importing build...") != std::string_view::npos) importing_ = true;
+  if (importing_)
+    if (auto r = value_after("OK,"); !r.empty()) release_id_ = r;
 }
 
 }  // namespace cwf::executor

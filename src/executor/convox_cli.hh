@@ -16,10 +16,13 @@ std::vector<std::string> build_argv(const std::string& convox, const config::Tas
                                     const std::string& description);
 std::vector<std::string> promote_argv(const std::string& convox, const config::Task& t, const std::string& release);
 std::vector<std::string> run_argv(const std::string& convox, const config::Task& t, const std::string& release);
+// A copy: `builds export` (the tarball on stdout) piped into `builds import --id`.
+std::vector<std::string> export_argv(const std::string& convox, const config::Task& t, const std::string& build);
+std::vector<std::string> import_argv(const std::string& convox, const config::Task& t);
 
 // Finds the "Build:   BXXXX" and "Release: RXXXX" lines that end
-// `convox build --id` output, and the CLI's "ERROR: ..." line, in output
-// fed in any chunking.
+// `convox build --id` output, `builds import`'s "Importing build... OK,
+// RXXXX", and the CLI's "ERROR: ..." lines, in output fed in any chunking.
 class BuildOutputScanner {
  public:
   void feed(std::string_view chunk);
@@ -28,11 +31,14 @@ class BuildOutputScanner {
   const std::string& release_id() const { return release_id_; }
   // The CLI's last "ERROR: ..." line, the reason a command failed.
   const std::string& error_line() const { return error_line_; }
+  // The first: of a pipeline's commands, the one that failed first.
+  const std::string& first_error_line() const { return first_error_line_; }
 
  private:
   void line(std::string_view l);
   std::string partial_;
-  std::string build_id_, release_id_, error_line_;
+  std::string build_id_, release_id_, error_line_, first_error_line_;
+  bool importing_ = false;
 };
 
 }  // namespace cwf::executor

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 
+#include "config/names.hh"
 #include "executor/convox_cli.hh"
 #include "executor/health_check.hh"
 #include "executor/job_log.hh"
@@ -38,7 +39,7 @@ class JobRun {
          const JobSpec& spec, const std::filesystem::path& workspace, const CancelToken& cancel, JobLog& log)
       : options_(options), launcher_(launcher), store_(store), job_id_(job_id), spec_(spec),
         workspace_(workspace), runner_env_(environment_for_tasks(options.base_env)), cancel_(cancel), log_(log),
-        releases_(spec.workflow->tasks.size()) {
+        releases_(spec.workflow->tasks.size()), builds_(spec.workflow->tasks.size()) {
     std::error_code ec;
     root_ = std::filesystem::canonical(workspace_, ec);
     if (ec) root_ = workspace_;
@@ -51,8 +52,13 @@ class JobRun {
   TaskOutcome build(const config::Task& t);
   TaskOutcome promote(const config::Task& t, const std::string& release);
   TaskOutcome run_on_rack(const config::Task& t, const std::string& release);
-  // Runs ARGV in CWD with the task's environment, into the log.
-  RunOutcome command(const config::Task& t, const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+  TaskOutcome copy(const config::Task& t);
+  // ARGV in CWD with T's environment.
+  Result<ProcessSpec> process(const config::Task& t, std::vector<std::string> argv,
+                              const std::filesystem::path& cwd) const;
+  // Runs one process, or a pipeline, into the log.
+  RunOutcome command(const std::vector<ProcessSpec>& stages, BuildOutputScanner* scanner = nullptr);
+  RunOutcome command(const config::Task& t, std::vector<std::string> argv, const std::filesystem::path& cwd,
                      BuildOutputScanner* scanner = nullptr);
   TaskOutcome outcome_of(const RunOutcome& r, const config::Task& t, const std::string& what,
                          const BuildOutputScanner* scanner = nullptr) const;
@@ -61,7 +67,10 @@ class JobRun {
   // picks the rack (the CLI lets it win over --rack), so no --rack.
   config::Task cli_task(const config::Task& t) const {
     config::Task copy = t;
-    if (options_.racks) copy.rack.clear();
+    if (options_.racks) {
+      copy.rack.clear();
+      copy.from_rack.clear();
+    }
     return copy;
   }
   std::string release_for(const config::Task& t, std::string& error) const;
@@ -79,7 +88,7 @@ class JobRun {
   EnvMap runner_env_;
   const CancelToken& cancel_;
   JobLog& log_;
-  std::vector<std::string> releases_;  // by task index: what each build made
+  std::vector<std::string> releases_, builds_;  // by task index: what each build (or copy) made
   std::string build_id_, release_;      // the latest build's, for BUILD_ID and RELEASE
   int index_ = 0;
   Clock::time_point deadline_;
@@ -104,16 +113,26 @@ Result<std::vector<std::string>> JobRun::environment(const config::Task& t) cons
   return task_environment(t, runner_env_, job);
 }
 
-RunOutcome JobRun::command(const config::Task& t, const std::vector<std::string>& argv,
-                           const std::filesystem::path& cwd, BuildOutputScanner* scanner) {
+Result<ProcessSpec> JobRun::process(const config::Task& t, std::vector<std::string> argv,
+                                    const std::filesystem::path& cwd) const {
   auto env = environment(t);
-  if (!env) {
+  if (!env) return env.error();
+  return ProcessSpec{std::move(argv), std::move(*env), cwd};
+}
+
+RunOutcome JobRun::command(const config::Task& t, std::vector<std::string> argv, const std::filesystem::path& cwd,
+                           BuildOutputScanner* scanner) {
+  auto spec = process(t, std::move(argv), cwd);
+  if (!spec) {
     RunOutcome never;
-    never.start_error = env.error().message;
+    never.start_error = spec.error().message;
     return never;
   }
-  ProcessSpec spec{argv, std::move(*env), cwd};
-  return run_process(launcher_, spec, deadline_, options_.grace, cancel_, [&](std::string_view chunk) {
+  return command(std::vector<ProcessSpec>{std::move(*spec)}, scanner);
+}
+
+RunOutcome JobRun::command(const std::vector<ProcessSpec>& stages, BuildOutputScanner* scanner) {
+  return run_process(launcher_, stages, deadline_, options_.grace, cancel_, [&](std::string_view chunk) {
     std::int64_t now = store::now_ms();
     log_.output(chunk, now);
     if (scanner) scanner->feed(chunk);
@@ -210,6 +229,7 @@ TaskOutcome JobRun::build(const config::Task& t) {
   if (o.state != TaskState::succeeded) return o;
   if (o.release_id.empty()) return ended(TaskState::failed, "convox build succeeded but printed no release id");
   releases_[static_cast<std::size_t>(index_)] = o.release_id;
+  builds_[static_cast<std::size_t>(index_)] = o.build_id;
   build_id_ = o.build_id;
   release_ = o.release_id;
   if (!t.promote) return o;
@@ -223,6 +243,45 @@ TaskOutcome JobRun::run_on_rack(const config::Task& t, const std::string& releas
   return outcome_of(command(t, run_argv(options_.convox_bin, cli_task(t), release), workspace_), t, "convox run");
 }
 
+// `builds export` piped into `builds import`: the tarball flows from one
+// rack to the other through a pipe, never through a file or the runner.
+TaskOutcome JobRun::copy(const config::Task& t) {
+  std::string build = t.build;
+  if (t.build_from_task) {
+    auto from = static_cast<std::size_t>(*t.build_from_task);
+    build = builds_[from];
+    if (build.empty())
+      return ended(TaskState::failed, "no build to copy: tasks[" + std::to_string(from) + "] (" +
+                                          spec_.workflow->tasks[from].name + ") reported no build ID");
+  }
+  config::Task source = t;  // the export acts on the build's own app and rack
+  source.app = t.from_app;
+  source.rack = t.from_rack;
+  auto exporting = process(source, export_argv(options_.convox_bin, cli_task(source), build), workspace_);
+  auto importing = process(t, import_argv(options_.convox_bin, cli_task(t)), workspace_);
+  if (!exporting) return ended(TaskState::failed, exporting.error().message);
+  if (!importing) return ended(TaskState::failed, importing.error().message);
+  note("copying build " + build + " of " + config::app_on_rack(t.from_app, t.from_rack) + " to " +
+       config::app_on_rack(t.app, t.rack));
+  BuildOutputScanner scanner;
+  auto r = command({std::move(*exporting), std::move(*importing)}, &scanner);
+  scanner.finish();
+  // An exit is one command's, a timeout the pair's.
+  const char* what = r.timed_out             ? "convox builds export | convox builds import"
+                     : r.status.stage == 0 ? "convox builds export"
+                                           : "convox builds import";
+  TaskOutcome o = outcome_of(r, t, what);
+  if (o.state == TaskState::failed && !scanner.first_error_line().empty() && !r.start_error)
+    o.reason += ": " + scanner.first_error_line();
+  o.build_id = build;
+  if (o.state != TaskState::succeeded) return o;
+  if (scanner.release_id().empty()) return ended(TaskState::failed, "convox builds import succeeded but printed no release id");
+  o.release_id = scanner.release_id();
+  releases_[static_cast<std::size_t>(index_)] = o.release_id;
+  release_ = o.release_id;
+  return o;
+}
+
 TaskOutcome JobRun::run_task(int index) {
   index_ = index;
   const config::Task& t = spec_.workflow->tasks[static_cast<std::size_t>(index)];
@@ -233,6 +292,8 @@ TaskOutcome JobRun::run_task(int index) {
       return script(t);
     case config::TaskType::build:
       return build(t);
+    case config::TaskType::copy:
+      return copy(t);
     case config::TaskType::promote: {
       std::string release = release_for(t, error);
       if (!error.empty()) return ended(TaskState::failed, error);

@@ -4,6 +4,7 @@
 // runs tasks elsewhere (Kubernetes Jobs) can slot in: the executor only
 // needs an output fd, an exit fd to poll, and a way to signal the task.
 
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -23,6 +24,10 @@ struct ProcessSpec {
 struct ExitStatus {
   std::optional<int> code;    // exited normally
   std::optional<int> signal;  // killed by a signal
+  // Of a pipeline: which command the status is of. The first one that
+  // failed, unless SIGPIPE killed it (a later one ended early); the last
+  // one when none failed.
+  std::size_t stage = 0;
   bool success() const { return code && *code == 0; }
 };
 
@@ -43,6 +48,12 @@ class TaskLauncher {
  public:
   virtual ~TaskLauncher() = default;
   virtual Result<std::unique_ptr<TaskProcess>> start(const ProcessSpec& spec) = 0;
+  // Each stage's stdout feeds the next one's stdin; the last stage's stdout
+  // and every stage's stderr are the output. One process group, one task.
+  virtual Result<std::unique_ptr<TaskProcess>> start_pipeline(const std::vector<ProcessSpec>& stages) {
+    if (stages.size() == 1) return start(stages.front());
+    return make_error("this launcher cannot run a pipeline");
+  }
 };
 
 // Local processes: posix_spawn (fork from a large parent costs ~10x more),
@@ -50,6 +61,7 @@ class TaskLauncher {
 class LocalLauncher : public TaskLauncher {
  public:
   Result<std::unique_ptr<TaskProcess>> start(const ProcessSpec& spec) override;
+  Result<std::unique_ptr<TaskProcess>> start_pipeline(const std::vector<ProcessSpec>& stages) override;
 };
 
 }  // namespace cwf::executor

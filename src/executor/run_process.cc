@@ -8,11 +8,11 @@
 
 namespace cwf::executor {
 
-RunOutcome run_process(TaskLauncher& launcher, const ProcessSpec& spec, Clock::time_point deadline,
+RunOutcome run_process(TaskLauncher& launcher, const std::vector<ProcessSpec>& stages, Clock::time_point deadline,
                        std::chrono::milliseconds grace, const CancelToken& cancel,
                        const std::function<void(std::string_view)>& on_output) {
   RunOutcome out;
-  auto started = launcher.start(spec);
+  auto started = stages.size() == 1 ? launcher.start(stages.front()) : launcher.start_pipeline(stages);
   if (!started) {
     out.start_error = started.error().message;
     return out;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "executor/cancel.hh"
 #include "executor/process.hh"
@@ -25,7 +26,8 @@ using Clock = std::chrono::steady_clock;
 
 // On the deadline or a cancel, the whole process group gets SIGTERM, then
 // SIGKILL after GRACE. After the process exits, what it left running gets the same.
-RunOutcome run_process(TaskLauncher& launcher, const ProcessSpec& spec, Clock::time_point deadline,
+// STAGES: one process, or a pipeline (TaskLauncher::start_pipeline).
+RunOutcome run_process(TaskLauncher& launcher, const std::vector<ProcessSpec>& stages, Clock::time_point deadline,
                        std::chrono::milliseconds grace, const CancelToken& cancel,
                        const std::function<void(std::string_view)>& on_output);
 

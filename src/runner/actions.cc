@@ -107,14 +107,15 @@ server::ActionResult Runner::promote(std::int64_t id, int n) {
   if (n < 0 || n >= static_cast<int>(old->tasks.size()))
     return failure(404, "job " + std::to_string(id) + " has no task " + std::to_string(n));
   const auto& t = old->tasks[static_cast<std::size_t>(n)];
-  if (t.type != "build") return failure(422, "task " + std::to_string(n) + " is a " + t.type + " task: only a build's release can be promoted");
+  if (t.type != "build" && t.type != "copy")
+    return failure(422, "task " + std::to_string(n) + " is a " + t.type + " task: only a build's or a copy's release can be promoted");
   if (t.state != store::TaskState::succeeded || t.release_id.empty())
     return failure(409, "task " + std::to_string(n) + " (" + t.name + ") made no release to promote");
   if (old->remote.empty()) return failure(409, "job " + std::to_string(id) + " was not run by a runner (exec)");
   const config::Workflow* wf = reconciler_.current()->find(old->workflow);
   if (!wf) return failure(409, "workflow '" + old->workflow + "' is no longer in the workflows file");
   const auto& defined = wf->tasks;
-  if (static_cast<std::size_t>(n) >= defined.size() || defined[static_cast<std::size_t>(n)].type != config::TaskType::build ||
+  if (static_cast<std::size_t>(n) >= defined.size() || config::to_string(defined[static_cast<std::size_t>(n)].type) != t.type ||
       defined[static_cast<std::size_t>(n)].name != t.name)
     return failure(409, "workflow '" + wf->name + "' changed since job " + std::to_string(id) + ": tasks[" +
                             std::to_string(n) + "] is no longer '" + t.name + "'");

@@ -51,7 +51,7 @@ workflows:
 YML
 echo "hello" >"$repo/README"
 git -C "$repo" add -A && git -C "$repo" commit -qm init
-convox=$src/tests/executor/fake-convox
+convox=$src/scripts/convox-stand-in
 cat >"$tmp/x" <<X
 #!/bin/sh
 cd "$repo" && exec "$bin" exec --data-dir "$data" --convox-bin "$convox" --grace 1s "\$@"

@@ -43,7 +43,7 @@ fake_convox() {
   {
     echo '#!/bin/sh'
     for kv in "$@"; do printf 'export %q\n' "$kv"; done
-    printf 'exec %q "$@"\n' "$src/tests/executor/fake-convox"
+    printf 'exec %q "$@"\n' "$src/scripts/convox-stand-in"
   } >"$path"
   chmod +x "$path"
 }

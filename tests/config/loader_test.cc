@@ -22,8 +22,8 @@ workflows:
     tasks:
       - {type: build, app: web-staging, promote: true, health_check: {url: "https://s.example/up"}}
       - {type: build, app: web, rack: acme/other, timeout: 2h}
-      - {type: run, app: web, service: web, command: bin/migrate}
-      - {type: promote, app: web}
+      - {type: run, app: web, rack: acme/other, service: web, command: bin/migrate}
+      - {type: promote, app: web, rack: acme/other}
       - {type: script, command: "echo done"}
 )";
 
@@ -241,4 +241,63 @@ TEST_CASE("defaults.manifest applies to build tasks that set none") {
   auto bad = load_string("t.yml", "version: 1\ndefaults: {manifest: ../up.yml}\nworkflows: []\n");
   REQUIRE(bad.diags.items().size() == 1);
   CHECK(format_diagnostic("t.yml", bad.diags.items()[0]).find("t.yml:2:22: error: defaults: manifest: invalid path") == 0);
+}
+
+namespace {
+
+const char* kCopies = R"(version: 1
+defaults: {rack: acme/staging}
+workflows:
+  - name: deploy
+    trigger: {integration: github, repository: acme/web, branch: main}
+    tasks:
+      - {type: build, app: web}
+      - {type: build, app: api}
+      - {type: copy, rack: acme/production}
+      - {type: copy, from: {app: web}, app: web-eu, rack: acme/eu}
+      - {type: copy, build: BFIXED, from: {app: web}, app: web-eu}
+      - {type: promote, app: api, rack: acme/production}
+      - {type: promote, app: web-eu, rack: acme/eu}
+      - {type: promote, app: web-eu}
+      - {type: run, app: web, rack: acme/production, service: web, command: x}
+)";
+
+}  // namespace
+
+TEST_CASE("a copy: the nearest earlier build (of from.app), to its app unless it names another") {
+  Config c = must_load(kCopies);
+  const auto& t = c.workflows[0].tasks;
+  CHECK(t[2].build_from_task == 1);  // the nearest build: api
+  CHECK(t[2].from_app == "api");
+  CHECK(t[2].from_rack == "acme/staging");
+  CHECK(t[2].app == "api");
+  CHECK(t[2].rack == "acme/production");
+  CHECK(t[2].name == "copy api from acme/staging to acme/production");
+  CHECK(t[3].build_from_task == 0);
+  CHECK(t[3].name == "copy web on acme/staging to web-eu on acme/eu");
+  CHECK_FALSE(t[4].build_from_task.has_value());
+  CHECK(t[4].build == "BFIXED");
+  CHECK(t[4].from_rack == "acme/staging");  // defaults.rack
+  CHECK(t[4].name == "copy web to web-eu on acme/staging");
+  // A promote takes the release made for its app on its rack.
+  CHECK(t[5].release_from_task == 2);
+  CHECK(t[6].release_from_task == 3);
+  CHECK(t[7].release_from_task == 4);
+  CHECK_FALSE(t[8].release_from_task.has_value());  // no web on production: its current release
+}
+
+TEST_CASE("a run of an app built on another rack runs that rack's current release: a warning says so") {
+  auto r = load_string("t.yml", R"(version: 1
+workflows:
+  - name: deploy
+    trigger: {integration: github, repository: acme/web, branch: main}
+    tasks:
+      - {type: build, app: web, rack: acme/staging}
+      - {type: run, app: web, rack: acme/production, service: web, command: x}
+)");
+  REQUIRE(r.config.has_value());
+  REQUIRE(r.diags.items().size() == 1);
+  CHECK(format_diagnostic("t.yml", r.diags.items()[0]) ==
+        "t.yml:7:9: warning: workflow 'deploy': tasks[1] (run): runs the current release of web on acme/production, not "
+        "the one tasks[0] makes on acme/staging; set its rack to run that one");
 }

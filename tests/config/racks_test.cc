@@ -29,7 +29,7 @@ workflows:
     trigger: {integration: git, repository: "file:///srv/t.git", branch: main}
     tasks:
       - {type: build, app: web}
-      - {type: promote, app: web, rack: acme/production}
+      - {type: promote, app: web, rack: acme/production, release: RABC}
       - {type: script, command: echo}
 )";
 
@@ -81,7 +81,7 @@ TEST_CASE("with a racks file, every convox task's rack must be in it") {
   // defaults.rack is checked where it is written.
   Racks prod = must_load("racks:\n  acme/production: {url: \"https://convox:b@p\"}\n");
   auto d = load_string("t.yml", kWorkflows, LoadOptions{&prod});
-  REQUIRE(!d.diags.items().empty());  // and the promote that loses its build with it
+  REQUIRE(!d.diags.items().empty());
   CHECK(format_diagnostic("t.yml", d.diags.sorted()[0]).find("t.yml:2:18: error: workflow 'deploy': tasks[0] (build): rack: ") == 0);
   // No rack at all, and no default: an error, not the CLI's current rack.
   std::string plain = kWorkflows;
@@ -95,4 +95,22 @@ TEST_CASE("with a racks file, every convox task's rack must be in it") {
   auto def = load_string("t.yml", plain, LoadOptions{&with_default});
   REQUIRE(def.config.has_value());
   CHECK(def.config->workflows[0].tasks[0].rack == "acme/production");
+}
+
+TEST_CASE("with a racks file, a copy's from.rack must be in it too, and defaults to the file's default") {
+  Racks racks = must_load("racks:\n  acme/staging: {url: \"https://convox:a@s\"}\n  acme/production: {url: "
+                          "\"https://convox:b@p\"}\ndefault: acme/staging\n");
+  auto head = std::string("version: 1\nworkflows:\n  - name: deploy\n    trigger: {integration: git, repository: "
+                          "\"file:///srv/t.git\", branch: main}\n    tasks:\n");
+  auto ok = load_string("t.yml", head + "      - {type: copy, build: BABC, from: {app: web}, rack: acme/production}\n",
+                        LoadOptions{&racks});
+  REQUIRE(ok.config.has_value());
+  CHECK(ok.config->workflows[0].tasks[0].from_rack == "acme/staging");
+  auto bad = load_string("t.yml", head + "      - {type: copy, build: BABC, from: {app: web, rack: acme/eu}, rack: "
+                                         "acme/production}\n",
+                         LoadOptions{&racks});
+  REQUIRE(bad.diags.items().size() == 1);
+  CHECK(format_diagnostic("t.yml", bad.diags.items()[0]) ==
+        "t.yml:6:58: error: workflow 'deploy': tasks[0] (copy): from: rack: 'acme/eu' is not in the racks file (it has: "
+        "acme/production, acme/staging)");
 }

@@ -60,7 +60,7 @@ struct Harness {
     // The stand-in's knobs travel in a wrapper: tasks get no FAKE_CONVOX_* of the runner's.
     std::string wrapper = "#!/bin/sh\nexport FAKE_CONVOX_CALLS='" + calls.string() + "'\n";
     for (const auto& e : convox_env) wrapper += "export '" + e + "'\n";
-    write_file(tmp.path() / "convox", wrapper + "exec '" + (source_dir() / "tests/executor/fake-convox").string() + "' \"$@\"\n");
+    write_file(tmp.path() / "convox", wrapper + "exec '" + stand_in().string() + "' \"$@\"\n");
     std::filesystem::permissions(tmp.path() / "convox", std::filesystem::perms::owner_all);
     executor::Executor exec(*store, launcher, options);
     auto commit = git::resolve_commit(repo.string(), "HEAD");
@@ -85,6 +85,27 @@ struct Harness {
     return all.substr(static_cast<std::size_t>(t.log_offset), static_cast<std::size_t>(t.log_bytes));
   }
   std::string convox_calls() const { return read_file(calls); }
+
+  // The stand-in then keeps its racks' apps, builds and releases, and acts
+  // as a rack does: an app must exist, a release must be the app's own.
+  std::filesystem::path racks_state = tmp.path() / "racks-state";
+  void keep_rack_state() { convox_env.push_back("FAKE_CONVOX_STATE=" + racks_state.string()); }
+  static std::filesystem::path stand_in() { return source_dir() / "scripts/convox-stand-in"; }
+  // RACK: a rack's name, or its host when the task gets RACK_URL.
+  void create_app(const std::string& app, const std::string& rack) {
+    sh(tmp.path(), "FAKE_CONVOX_STATE='" + racks_state.string() + "' '" + stand_in().string() + "' apps create '" +
+                       app + "' --rack '" + rack + "' 2>/dev/null");
+  }
+  // What the app runs on RACK now ("" before any promotion).
+  std::string current_release(const std::string& app, std::string rack) const {
+    for (auto& c : rack)
+      if (c == '/') c = '%';
+    auto path = racks_state / rack / app / "release";
+    if (!std::filesystem::exists(path)) return "";
+    std::string r = read_file(path);
+    while (!r.empty() && r.back() == '\n') r.pop_back();
+    return r;
+  }
 };
 
 inline std::string script_workflow(const std::string& tasks) {
