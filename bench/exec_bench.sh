@@ -7,7 +7,12 @@
 #     runner's peak RSS meanwhile (target: < 50 MB);
 #  3. the same 1 GiB with a multi-line secret in the environment (a 4096-bit
 #     RSA private key: ~50 lines, each masked on its own), vs 2 (target:
-#     throughput ratio >= 0.8).
+#     throughput ratio >= 0.8);
+#  4. a copy task moving a 2 GiB build from `builds export` to `builds
+#     import` (a CLI whose export is `head -c 2G /dev/zero`, whose import
+#     counts it), vs the same pipe in a shell (target: throughput ratio
+#     >= 0.9), and the runner's peak RSS meanwhile (the build never passes
+#     through it: < 50 MB).
 # Needs hyperfine and time (Debian packages). usage: bench/exec_bench.sh [BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +31,10 @@ gen='yes "step 42/97: compiling src/module/file.cc with -O2 and a few more words
   echo "    trigger: {integration: git, repository: \"file:///srv/b.git\", branch: main}"
   echo "    tasks:"
   for _ in $(seq 200); do echo "      - {type: script, command: \"true\"}"; done
+  echo "  - name: copy"
+  echo "    trigger: {integration: git, repository: \"file:///srv/b.git\", branch: main}"
+  echo "    tasks:"
+  echo "      - {type: copy, build: BBENCH, from: {app: a}, app: b}"
   echo "  - name: loud"
   echo "    trigger: {integration: git, repository: \"file:///srv/b.git\", branch: main}"
   echo "    tasks:"
@@ -33,6 +42,14 @@ gen='yes "step 42/97: compiling src/module/file.cc with -O2 and a few more words
 } >"$repo/.convox-workflows.yml"
 git -C "$repo" add -A && git -C "$repo" commit -qm bench
 printf '#!/bin/sh\nfor i in $(seq 200); do sh -c true; done\n' >"$tmp/spawn200.sh"
+cat >"$tmp/convox" <<'SH'
+#!/bin/sh
+case "$2" in
+  export) exec head -c 2147483648 /dev/zero ;;
+  import) wc -c >/dev/null && echo "Importing build... OK, RBENCH" >&2 && printf RBENCH ;;
+esac
+SH
+chmod +x "$tmp/convox"
 
 cd "$repo"
 report() {  # report JSON NAME_OURS NAME_BASE: medians and their ratio
@@ -81,3 +98,18 @@ hyperfine -N --warmup 1 --runs 5 --export-json "$tmp/key.json" \
   -n "a private key" "sh -c 'DEPLOY_KEY=\$(cat $tmp/key) exec $bin exec --workflow loud -q --log-limit 2048 --data-dir $tmp/data5'" \
   >/dev/null
 throughput "$tmp/key.json" "a private key" "one token" "key / token"
+
+echo "4. a copy task moving 2 GiB from builds export to builds import, vs the same pipe in a shell"
+hyperfine -N --warmup 1 --runs 5 --export-json "$tmp/copy.json" \
+  -n "convox-workflows exec (copy 2 GiB)" "$bin exec --workflow copy -q --convox-bin $tmp/convox --data-dir $tmp/data6" \
+  -n "sh: export | import" "sh -c '$tmp/convox builds export | $tmp/convox builds import >/dev/null 2>&1'" >/dev/null
+/usr/bin/python3 - "$tmp/copy.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+a, b = r["convox-workflows exec (copy 2 GiB)"], r["sh: export | import"]
+for x in (a, b):
+    print(f"  {x['command']:34s} median {x['median']:6.2f} s  ({2048 / x['median']:.0f} MiB/s, {len(x['times'])} runs)")
+print(f"  throughput ratio (ours / shell): {b['median'] / a['median']:.2f}")
+PY
+rss=$( { /usr/bin/time -f %M "$bin" exec --workflow copy -q --convox-bin "$tmp/convox" --data-dir "$tmp/data7" >/dev/null; } 2>&1 | tail -1)
+echo "  peak RSS of the runner while copying 2 GiB: $((rss / 1024)) MiB"

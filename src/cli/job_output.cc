@@ -8,8 +8,9 @@
 namespace cwf::cli {
 namespace {
 
+// A column WIDTH wide; a longer value keeps one space before the next.
 std::string pad(std::string s, std::size_t width) {
-  if (s.size() < width) s.append(width - s.size(), ' ');
+  s.append(s.size() < width ? width - s.size() : 1, ' ');
   return s;
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 
-// Shared between loader.cc (file, workflows, triggers) and task_loader.cc.
+// Shared between loader.cc (file, workflows, triggers), task_loader.cc and
+// task_links.cc.
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,12 @@ struct Defaults {
 // Index into OPTIONS of the value at KEY, reporting anything else.
 std::optional<std::size_t> read_choice(MapReader& r, const std::string& key,
                                        const std::vector<std::string>& options);
+
+// Links each task to the earlier ones it takes from: a copy without build:
+// to the build it copies, a promote or run without release: to the task
+// that makes it. TASKS are the list's, nullopt where invalid; NODES their nodes.
+void link_tasks(std::vector<std::optional<Task>>& tasks, std::span<const yaml::Node* const> nodes,
+                const std::string& what, Diagnostics& diags);
 
 // Reads WORKFLOW's "tasks" list; false when any task is invalid.
 bool load_tasks(MapReader& workflow, const Defaults& defaults, std::vector<Task>& out);

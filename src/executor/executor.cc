@@ -5,12 +5,7 @@
 #include <map>
 #include <optional>
 
-#include "config/names.hh"
-#include "executor/convox_cli.hh"
-#include "executor/health_check.hh"
-#include "executor/job_log.hh"
-#include "executor/run_process.hh"
-#include "executor/task_env.hh"
+#include "executor/job_run.hh"
 
 namespace cwf::executor {
 namespace {
@@ -19,295 +14,10 @@ using store::TaskOutcome;
 using store::TaskState;
 using std::chrono::milliseconds;
 
-TaskOutcome ended(TaskState state, std::string reason) {
-  TaskOutcome o;
-  o.state = state;
-  o.reason = std::move(reason);
-  return o;
-}
-
 std::string seconds_text(milliseconds d) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(d.count()) / 1000.0);
   return buf;
-}
-
-// One job's run: the state that passes from task to task.
-class JobRun {
- public:
-  JobRun(const ExecutorOptions& options, TaskLauncher& launcher, store::JobStore& store, std::int64_t job_id,
-         const JobSpec& spec, const std::filesystem::path& workspace, const CancelToken& cancel, JobLog& log)
-      : options_(options), launcher_(launcher), store_(store), job_id_(job_id), spec_(spec),
-        workspace_(workspace), runner_env_(environment_for_tasks(options.base_env)), cancel_(cancel), log_(log),
-        releases_(spec.workflow->tasks.size()), builds_(spec.workflow->tasks.size()) {
-    std::error_code ec;
-    root_ = std::filesystem::canonical(workspace_, ec);
-    if (ec) root_ = workspace_;
-  }
-
-  TaskOutcome run_task(int index);
-
- private:
-  TaskOutcome script(const config::Task& t);
-  TaskOutcome build(const config::Task& t);
-  TaskOutcome promote(const config::Task& t, const std::string& release);
-  TaskOutcome run_on_rack(const config::Task& t, const std::string& release);
-  TaskOutcome copy(const config::Task& t);
-  // ARGV in CWD with T's environment.
-  Result<ProcessSpec> process(const config::Task& t, std::vector<std::string> argv,
-                              const std::filesystem::path& cwd) const;
-  // Runs one process, or a pipeline, into the log.
-  RunOutcome command(const std::vector<ProcessSpec>& stages, BuildOutputScanner* scanner = nullptr);
-  RunOutcome command(const config::Task& t, std::vector<std::string> argv, const std::filesystem::path& cwd,
-                     BuildOutputScanner* scanner = nullptr);
-  TaskOutcome outcome_of(const RunOutcome& r, const config::Task& t, const std::string& what,
-                         const BuildOutputScanner* scanner = nullptr) const;
-  Result<std::vector<std::string>> environment(const config::Task& t) const;
-  // T as the convox CLI's command line gets it: with a racks file, RACK_URL
-  // picks the rack (the CLI lets it win over --rack), so no --rack.
-  config::Task cli_task(const config::Task& t) const {
-    config::Task copy = t;
-    if (options_.racks) {
-      copy.rack.clear();
-      copy.from_rack.clear();
-    }
-    return copy;
-  }
-  std::string release_for(const config::Task& t, std::string& error) const;
-  milliseconds time_left() const {
-    return std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now());
-  }
-  void note(const std::string& line) { log_.note(line, store::now_ms()); }
-
-  const ExecutorOptions& options_;
-  TaskLauncher& launcher_;
-  store::JobStore& store_;
-  std::int64_t job_id_;
-  const JobSpec& spec_;
-  std::filesystem::path workspace_, root_;  // root_: the workspace with symlinks resolved
-  EnvMap runner_env_;
-  const CancelToken& cancel_;
-  JobLog& log_;
-  std::vector<std::string> releases_, builds_;  // by task index: what each build (or copy) made
-  std::string build_id_, release_;      // the latest build's, for BUILD_ID and RELEASE
-  int index_ = 0;
-  Clock::time_point deadline_;
-  std::int64_t log_synced_ms_ = 0;
-};
-
-Result<std::vector<std::string>> JobRun::environment(const config::Task& t) const {
-  // The job's variables win; values from the push travel only this way.
-  EnvMap job = {{"CONVOX_WORKFLOW", spec_.workflow->name},
-                {"CONVOX_JOB_ID", std::to_string(job_id_)},
-                {"BUILD_GIT_SHA", spec_.sha},
-                {"GIT_BRANCH", spec_.branch},
-                {"GIT_REPOSITORY", spec_.repository}};
-  if (!t.app.empty()) job["APP"] = t.app;
-  if (options_.racks && t.type != config::TaskType::script) {
-    const config::Rack* rack = options_.racks->find(t.rack);
-    if (!rack) return make_error("rack " + t.rack + " is not in the racks file");  // the loader checked it
-    job["RACK_URL"] = rack->url;
-  }
-  if (!build_id_.empty()) job["BUILD_ID"] = build_id_;
-  if (!release_.empty()) job["RELEASE"] = release_;
-  return task_environment(t, runner_env_, job);
-}
-
-Result<ProcessSpec> JobRun::process(const config::Task& t, std::vector<std::string> argv,
-                                    const std::filesystem::path& cwd) const {
-  auto env = environment(t);
-  if (!env) return env.error();
-  return ProcessSpec{std::move(argv), std::move(*env), cwd};
-}
-
-RunOutcome JobRun::command(const config::Task& t, std::vector<std::string> argv, const std::filesystem::path& cwd,
-                           BuildOutputScanner* scanner) {
-  auto spec = process(t, std::move(argv), cwd);
-  if (!spec) {
-    RunOutcome never;
-    never.start_error = spec.error().message;
-    return never;
-  }
-  return command(std::vector<ProcessSpec>{std::move(*spec)}, scanner);
-}
-
-RunOutcome JobRun::command(const std::vector<ProcessSpec>& stages, BuildOutputScanner* scanner) {
-  return run_process(launcher_, stages, deadline_, options_.grace, cancel_, [&](std::string_view chunk) {
-    std::int64_t now = store::now_ms();
-    log_.output(chunk, now);
-    if (scanner) scanner->feed(chunk);
-    if (now - log_synced_ms_ >= 1000) {  // readers see the log grow in the store too
-      log_synced_ms_ = now;
-      try {
-        store_.update_task_log(job_id_, index_, static_cast<std::int64_t>(log_.task_bytes()));
-      } catch (const store::StoreError&) {
-        // Progress only: the task's end carries its size, and a store that
-        // stays broken ends the job at the next write that counts.
-      }
-    }
-  });
-}
-
-TaskOutcome JobRun::outcome_of(const RunOutcome& r, const config::Task& t, const std::string& what,
-                               const BuildOutputScanner* scanner) const {
-  TaskOutcome o;
-  o.exit_code = r.status.code;
-  o.signal = r.status.signal;
-  if (r.start_error) {
-    o.state = TaskState::failed;
-    o.reason = *r.start_error;
-  } else if (r.timed_out) {
-    o.state = TaskState::timed_out;
-    o.reason = what + " timed out after " + config::format_duration(t.timeout);
-  } else if (r.cancelled) {
-    o.state = TaskState::cancelled;
-    o.reason = "cancelled";
-  } else if (r.status.signal) {
-    o.state = TaskState::failed;
-    o.reason = what + " was killed by signal " + std::to_string(*r.status.signal) + " (" +
-               ::strsignal(*r.status.signal) + ")";
-  } else if (!r.status.success()) {
-    o.state = TaskState::failed;
-    o.reason = what + " exited with " + std::to_string(r.status.code.value_or(-1));
-    if (scanner && !scanner->error_line().empty()) o.reason += ": " + scanner->error_line();
-  }
-  return o;
-}
-
-std::string JobRun::release_for(const config::Task& t, std::string& error) const {
-  if (!t.release.empty()) return t.release;
-  if (!t.release_from_task) return "";
-  const std::string& r = releases_[static_cast<std::size_t>(*t.release_from_task)];
-  if (r.empty())
-    error = "no release to use: tasks[" + std::to_string(*t.release_from_task) + "] (" +
-            spec_.workflow->tasks[static_cast<std::size_t>(*t.release_from_task)].name + ") made none";
-  return r;
-}
-
-TaskOutcome JobRun::script(const config::Task& t) {
-  std::filesystem::path cwd = root_;
-  if (!t.working_directory.empty()) {
-    std::error_code ec;
-    cwd = std::filesystem::canonical(root_ / t.working_directory, ec);
-    if (ec) return ended(TaskState::failed, "working_directory '" + t.working_directory + "' does not exist in the checkout");
-    // The file's path stays inside; a symlink in the commit could still lead out.
-    auto rel = cwd.lexically_relative(root_);
-    if (rel.empty() || *rel.begin() == "..")
-      return ended(TaskState::failed, "working_directory '" + t.working_directory + "' leads outside the checkout");
-  }
-  std::vector<std::string> argv = t.argv.empty() ? std::vector<std::string>{"/bin/sh", "-c", t.command} : t.argv;
-  return outcome_of(command(t, argv, cwd), t, t.argv.empty() ? "the command" : "'" + t.argv[0] + "'");
-}
-
-TaskOutcome JobRun::promote(const config::Task& t, const std::string& release) {
-  note("promoting " + release + " of " + t.app + (t.rack.empty() ? "" : " on " + t.rack));
-  BuildOutputScanner scanner;
-  auto r = command(t, promote_argv(options_.convox_bin, cli_task(t), release), workspace_, &scanner);
-  TaskOutcome o = outcome_of(r, t, "convox releases promote", &scanner);
-  if (o.state != TaskState::succeeded || !t.health_check) return o;
-  auto left = time_left();
-  auto health = wait_healthy(*t.health_check, std::min<milliseconds>(t.health_check->timeout, left), cancel_,
-                             [&](const std::string& line) { note(line); });
-  if (health.healthy) return o;
-  if (cancel_.cancelled()) return ended(TaskState::cancelled, "cancelled");
-  o.state = time_left() <= milliseconds(0) ? TaskState::timed_out : TaskState::failed;
-  o.reason = "health check failed: " + health.detail;
-  return o;
-}
-
-TaskOutcome JobRun::build(const config::Task& t) {
-  std::string description = !t.description.empty()
-                                ? t.description
-                                : "convox-workflows " + spec_.workflow->name + " " + spec_.sha.substr(0, 12);
-  BuildOutputScanner scanner;
-  auto r = command(t, build_argv(options_.convox_bin, cli_task(t), workspace_.string(), description), workspace_,
-                   &scanner);
-  scanner.finish();
-  TaskOutcome o = outcome_of(r, t, "convox build", &scanner);
-  o.build_id = scanner.build_id();
-  o.release_id = scanner.release_id();
-  if (o.state != TaskState::succeeded) return o;
-  if (o.release_id.empty()) return ended(TaskState::failed, "convox build succeeded but printed no release id");
-  releases_[static_cast<std::size_t>(index_)] = o.release_id;
-  builds_[static_cast<std::size_t>(index_)] = o.build_id;
-  build_id_ = o.build_id;
-  release_ = o.release_id;
-  if (!t.promote) return o;
-  TaskOutcome p = promote(t, o.release_id);
-  p.build_id = o.build_id;
-  p.release_id = o.release_id;
-  return p;
-}
-
-TaskOutcome JobRun::run_on_rack(const config::Task& t, const std::string& release) {
-  return outcome_of(command(t, run_argv(options_.convox_bin, cli_task(t), release), workspace_), t, "convox run");
-}
-
-// `builds export` piped into `builds import`: the tarball flows from one
-// rack to the other through a pipe, never through a file or the runner.
-TaskOutcome JobRun::copy(const config::Task& t) {
-  std::string build = t.build;
-  if (t.build_from_task) {
-    auto from = static_cast<std::size_t>(*t.build_from_task);
-    build = builds_[from];
-    if (build.empty())
-      return ended(TaskState::failed, "no build to copy: tasks[" + std::to_string(from) + "] (" +
-                                          spec_.workflow->tasks[from].name + ") reported no build ID");
-  }
-  config::Task source = t;  // the export acts on the build's own app and rack
-  source.app = t.from_app;
-  source.rack = t.from_rack;
-  auto exporting = process(source, export_argv(options_.convox_bin, cli_task(source), build), workspace_);
-  auto importing = process(t, import_argv(options_.convox_bin, cli_task(t)), workspace_);
-  if (!exporting) return ended(TaskState::failed, exporting.error().message);
-  if (!importing) return ended(TaskState::failed, importing.error().message);
-  note("copying build " + build + " of " + config::app_on_rack(t.from_app, t.from_rack) + " to " +
-       config::app_on_rack(t.app, t.rack));
-  BuildOutputScanner scanner;
-  auto r = command({std::move(*exporting), std::move(*importing)}, &scanner);
-  scanner.finish();
-  // An exit is one command's, a timeout the pair's.
-  const char* what = r.timed_out             ? "convox builds export | convox builds import"
-                     : r.status.stage == 0 ? "convox builds export"
-                                           : "convox builds import";
-  TaskOutcome o = outcome_of(r, t, what);
-  if (o.state == TaskState::failed && !scanner.first_error_line().empty() && !r.start_error)
-    o.reason += ": " + scanner.first_error_line();
-  o.build_id = build;
-  if (o.state != TaskState::succeeded) return o;
-  if (scanner.release_id().empty()) return ended(TaskState::failed, "convox builds import succeeded but printed no release id");
-  o.release_id = scanner.release_id();
-  releases_[static_cast<std::size_t>(index_)] = o.release_id;
-  release_ = o.release_id;
-  return o;
-}
-
-TaskOutcome JobRun::run_task(int index) {
-  index_ = index;
-  const config::Task& t = spec_.workflow->tasks[static_cast<std::size_t>(index)];
-  deadline_ = Clock::now() + t.timeout;
-  std::string error;
-  switch (t.type) {
-    case config::TaskType::script:
-      return script(t);
-    case config::TaskType::build:
-      return build(t);
-    case config::TaskType::copy:
-      return copy(t);
-    case config::TaskType::promote: {
-      std::string release = release_for(t, error);
-      if (!error.empty()) return ended(TaskState::failed, error);
-      TaskOutcome o = promote(t, release);
-      o.release_id = release;
-      return o;
-    }
-    case config::TaskType::run: {
-      std::string release = release_for(t, error);
-      if (!error.empty()) return ended(TaskState::failed, error);
-      return run_on_rack(t, release);
-    }
-  }
-  return ended(TaskState::failed, "unknown task type");
 }
 
 }  // namespace
@@ -380,7 +90,7 @@ std::optional<std::string> Executor::rack_conflict(const JobSpec& spec) const {
 void Executor::fail_before_start(std::int64_t job_id, const JobSpec& spec, const std::string& reason) {
   std::int64_t now = store::now_ms();
   store::JobEnd end = blank_end(job_id, spec);
-  for (auto& t : end.tasks) set_outcome(t, ended(TaskState::skipped, "the job did not start"), now);
+  for (auto& t : end.tasks) set_outcome(t, task_ended(TaskState::skipped, "the job did not start"), now);
   end.reason = reason;
   end.finished_at = now;
   store_.finish_job(end);
@@ -440,7 +150,7 @@ store::JobState Executor::run(std::int64_t job_id, const JobSpec& spec, const st
     store::TaskRecord& record = end.tasks[i];
     if (failure.empty() && !store_error.empty()) failure = store_error;
     if (!failure.empty() || cancelled || cancel.cancelled()) {
-      set_outcome(record, ended(TaskState::skipped, failure.empty() ? "the job was cancelled" : "an earlier task failed"),
+      set_outcome(record, task_ended(TaskState::skipped, failure.empty() ? "the job was cancelled" : "an earlier task failed"),
                   store::now_ms());
       continue;
     }
@@ -453,7 +163,7 @@ store::JobState Executor::run(std::int64_t job_id, const JobSpec& spec, const st
     if (!store_error.empty()) {  // it doesn't run: nothing of it could be recorded
       failure = store_error;
       record.started_at.reset();
-      set_outcome(record, ended(TaskState::skipped, "not started: " + store_error), store::now_ms());
+      set_outcome(record, task_ended(TaskState::skipped, "not started: " + store_error), store::now_ms());
       continue;
     }
     log.note("==> [" + std::to_string(i + 1) + "/" + std::to_string(tasks.size()) + "] " + t.name + " (" +

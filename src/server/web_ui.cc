@@ -143,7 +143,7 @@ std::string render_job(const store::JobRecord& j, const std::string& log, std::u
     if (running) b += action_form(base + "/cancel", "Cancel");
     else if (!j.remote.empty()) b += action_form(base + "/rerun", "Rerun");
     for (const auto& t : j.tasks)
-      if (t.type == "build" && t.state == store::TaskState::succeeded && !t.release_id.empty())
+      if ((t.type == "build" || t.type == "copy") && t.state == store::TaskState::succeeded && !t.release_id.empty())
         b += action_form(base + "/tasks/" + std::to_string(t.index) + "/promote", "Promote " + html_escape(t.release_id));
     b += "</p>\n";
   }

@@ -186,6 +186,21 @@ run "exec: refused before anything runs" 2 sh -c "cd '$repo' && '$bin' exec --da
 "$bin" run --once --listen off --workflows-file "$tmp/racks-wf.yml" --racks-file "$tmp/racks.yml" --data-dir "$tmp/racks-run" >"$tmp/racks-run.log" 2>&1
 run "run: the revision naming an unknown rack is rejected" 1 "$bin" status --data-dir "$tmp/racks-run"
 expect "run: rejected, with the place" out "racks-wf.yml:7:39: error: workflow 'two': tasks[1] (build): rack: '…' is not in the racks file (it has: acme/production, acme/staging)"
+# --- build once on staging, copy the build to production, promote it there: racks that keep state
+fake_convox "$tmp/convox-state" FAKE_CONVOX_STATE="$tmp/racks-state" FAKE_CONVOX_CALLS="$tmp/copy-calls"
+for host in rack.staging.example rack.production.example; do "$tmp/convox-state" apps create web --rack "$host" >/dev/null 2>&1; done
+printf 'version: 1\nworkflows:\n  - name: copy\n    trigger: {integration: git, repository: "file:///srv/web.git", branch: main}\n    tasks:\n      - {type: build, app: web, manifest: README, promote: true}\n      - {type: copy, rack: acme/production}\n      - {type: promote, app: web, rack: acme/production}\n' >"$tmp/copy-wf.yml"
+run "exec: a copy between racks" 0 sh -c "cd '$repo' && '$bin' exec --data-dir '$tmp/copy-data' --convox-bin '$tmp/convox-state' --racks-file '$tmp/racks.yml' --file '$tmp/copy-wf.yml' --workflow copy"
+expect "exec: the copy's name says from where to where" out "copy web from acme/staging to acme/production"
+run "exec: the copy's log" 0 "$bin" logs 1 --data-dir "$tmp/copy-data"
+expect "exec: the log says from where to where" out "copying build B"
+expect "exec: the import" out "Importing build... "
+lacks "exec: passwords masked in the copy" out "s3cret"
+copied=$(sed -n 's/.*OK, \(R[A-Z]*\)$/\1/p' "$tmp/out" | head -1)
+[ -n "$copied" ] && [ "$(cat "$tmp/racks-state/rack.production.example/web/release")" = "$copied" ] && ok ||
+  fail "exec: production does not run the copied release '$copied'"
+grep -q "^builds	export	B[A-Z]*	--app	web\$" "$tmp/copy-calls" && ok || fail "exec: the export: $(cat "$tmp/copy-calls")"
+
 printf 'racks:\n  acme/x: {url: "https://convox@h"}\n' >"$tmp/bad-racks.yml"
 run "a bad racks file is a usage error" 2 "$bin" validate --racks-file "$tmp/bad-racks.yml" "$tmp/racks-wf.yml"
 expect "with its place" err "bad-racks.yml:2:17: error: racks: acme/x: no password"

@@ -31,7 +31,7 @@ workflows:
     tasks: [{type: script, command: 'echo hello from \$BUILD_GIT_SHA'}]
   - name: release
     trigger: {integration: github, repository: Codertocat/Hello-World, branch: never, require_status: false}
-    tasks: [{type: build, app: web}]
+    tasks: [{type: build, app: web}, {type: copy, app: web-eu}]
   - name: diaspora
     trigger: {integration: gitlab, repository: mike/diaspora, branch: master, require_status: false}
     tasks: [{type: script, command: 'echo gitlab push'}]
@@ -131,6 +131,12 @@ wait_for "the promotion runs" 10 job_is "$data" "$promoted" succeeded
 http GET "$base/api/jobs/$built"
 release=$(reply_field tasks 0 release_id)
 check "the build's release was promoted, with the rollout wait" grep -qE "^releases	promote	$release	--app	web	--wait" "$tmp/convox-calls"
+http POST "$base/api/jobs/$built/tasks/1/promote" "${auth[@]}"
+check "promote a copy's release: 201" status_is 201
+wait_for "the copy's promotion runs" 10 job_is "$data" "$(reply_field id)" succeeded
+http GET "$base/api/jobs/$built"
+copied=$(reply_field tasks 1 release_id)
+check "the copy's release was promoted on its own app" grep -qE "^releases	promote	$copied	--app	web-eu	--wait" "$tmp/convox-calls"
 http POST "$base/api/jobs/1/tasks/0/promote" "${auth[@]}"
 check "a script task cannot be promoted: 422" status_is 422
 printf '{"commit": "%s"}' "$(printf 'f%.0s' $(seq 40))" >"$tmp/nocommit.json"
