@@ -10,14 +10,6 @@ using cwf::test::Harness;
 
 namespace {
 
-std::shared_ptr<const cwf::config::Racks> two_racks() {
-  auto r = cwf::config::load_racks(cwf::config::source_from_string(
-      "racks.yml", "racks:\n  acme/staging: {url: \"https://convox:stag1ng-pw@rack.staging.example\"}\n"
-                   "  acme/production: {url: \"https://convox:pr0d-pw@rack.production.example\"}\n"));
-  REQUIRE(r.racks.has_value());
-  return std::make_shared<const cwf::config::Racks>(*r.racks);
-}
-
 // The issue's pipeline: build once on staging, deploy the same build to production.
 const char* kBuildOnceDeployTwice = R"y(  - name: deploy
     trigger: {integration: github, repository: acme/web, branch: main}
@@ -32,7 +24,7 @@ const char* kBuildOnceDeployTwice = R"y(  - name: deploy
 // and the app on both racks, reached through the racks file's RACK_URLs.
 void two_rack_harness(Harness& h) {
   cwf::test::sh(h.repo, "echo 'services: {web: {build: .}}' > docker-compose.yml && git add -A && git commit -qm compose");
-  h.options.racks = two_racks();
+  h.options.racks = cwf::test::two_racks();
   h.keep_rack_state();
   h.create_app("web", "rack.staging.example");
   h.create_app("web", "rack.production.example");
@@ -76,7 +68,7 @@ TEST_CASE("copy: built and promoted on staging, the same build copied to product
 TEST_CASE("copy: the target rack lacks the app - the import's error, and the promote never runs") {
   Harness h;
   cwf::test::sh(h.repo, "echo 'services: {}' > docker-compose.yml && git add -A && git commit -qm compose");
-  h.options.racks = two_racks();
+  h.options.racks = cwf::test::two_racks();
   h.keep_rack_state();
   h.create_app("web", "rack.staging.example");
   // Larger than the pipe holds: the export dies of SIGPIPE when the import leaves.

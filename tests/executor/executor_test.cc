@@ -414,14 +414,6 @@ TEST_CASE("an end still unrecorded at shutdown is saved, and recorded by the nex
 
 namespace {
 
-std::shared_ptr<const cwf::config::Racks> two_racks() {
-  auto r = cwf::config::load_racks(cwf::config::source_from_string(
-      "racks.yml", "racks:\n  acme/staging: {url: \"https://convox:stag1ng-pw@rack.staging.example\"}\n"
-                   "  acme/production: {url: \"https://convox:pr0d-pw@rack.production.example\"}\n"));
-  REQUIRE(r.racks.has_value());
-  return std::make_shared<const cwf::config::Racks>(*r.racks);
-}
-
 const char* kTwoRacks = R"y(  - name: deploy
     trigger: {integration: github, repository: acme/web, branch: main}
     tasks:
@@ -434,7 +426,7 @@ const char* kTwoRacks = R"y(  - name: deploy
 
 TEST_CASE("with a racks file each task's RACK_URL is its own rack, whatever the runner's environment says") {
   Harness h;
-  h.options.racks = two_racks();
+  h.options.racks = cwf::test::two_racks();
   // These would pick other racks; the racks file's RACK_URL replaces them all.
   h.extra_env = {"RACK_URL=https://convox:wrong@rack.wrong.example", "CONVOX_HOST=console.example",
                  "CONVOX_PASSWORD=console-pw", "CONVOX_RACK=acme/wrong"};

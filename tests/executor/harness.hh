@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/loader.hh"
+#include "config/racks.hh"
 #include "executor/executor.hh"
 #include "git/workspace.hh"
 #include "store/job_store.hh"
@@ -107,6 +108,16 @@ struct Harness {
     return r;
   }
 };
+
+// A racks file of two racks, acme/staging and acme/production, reached at
+// rack.staging.example and rack.production.example.
+inline std::shared_ptr<const config::Racks> two_racks() {
+  auto r = config::load_racks(config::source_from_string(
+      "racks.yml", "racks:\n  acme/staging: {url: \"https://convox:stag1ng-pw@rack.staging.example\"}\n"
+                   "  acme/production: {url: \"https://convox:pr0d-pw@rack.production.example\"}\n"));
+  REQUIRE(r.racks.has_value());
+  return std::make_shared<const config::Racks>(*r.racks);
+}
 
 inline std::string script_workflow(const std::string& tasks) {
   return "  - name: t\n    trigger: {integration: git, repository: \"file:///srv/t.git\", branch: main}\n"
