@@ -63,13 +63,14 @@ print(f"  wall ratio {sys.argv[2]} / {sys.argv[3]}: {a['median'] / b['median']:.
 PY
 }
 
-throughput() {  # throughput JSON NAME BASELINE LABEL: 1 GiB each, medians and their ratio
+throughput() {  # throughput JSON NAME BASELINE LABEL [MIB]: MIB (1024) each, medians and their ratio
   /usr/bin/python3 - "$@" <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 a, b = r[sys.argv[2]], r[sys.argv[3]]
+mib = float(sys.argv[5]) if len(sys.argv) > 5 else 1024
 for x in (a, b):
-    print(f"  {x['command']:34s} median {x['median']:6.2f} s  ({1024 / x['median']:.0f} MiB/s, {len(x['times'])} runs)")
+    print(f"  {x['command']:34s} median {x['median']:6.2f} s  ({mib / x['median']:.0f} MiB/s, {len(x['times'])} runs)")
 print(f"  throughput ratio ({sys.argv[4]}): {b['median'] / a['median']:.2f}")
 PY
 }
@@ -103,13 +104,6 @@ echo "4. a copy task moving 2 GiB from builds export to builds import, vs the sa
 hyperfine -N --warmup 1 --runs 5 --export-json "$tmp/copy.json" \
   -n "convox-workflows exec (copy 2 GiB)" "$bin exec --workflow copy -q --convox-bin $tmp/convox --data-dir $tmp/data6" \
   -n "sh: export | import" "sh -c '$tmp/convox builds export | $tmp/convox builds import >/dev/null 2>&1'" >/dev/null
-/usr/bin/python3 - "$tmp/copy.json" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-a, b = r["convox-workflows exec (copy 2 GiB)"], r["sh: export | import"]
-for x in (a, b):
-    print(f"  {x['command']:34s} median {x['median']:6.2f} s  ({2048 / x['median']:.0f} MiB/s, {len(x['times'])} runs)")
-print(f"  throughput ratio (ours / shell): {b['median'] / a['median']:.2f}")
-PY
+throughput "$tmp/copy.json" "convox-workflows exec (copy 2 GiB)" "sh: export | import" "ours / shell" 2048
 rss=$( { /usr/bin/time -f %M "$bin" exec --workflow copy -q --convox-bin "$tmp/convox" --data-dir "$tmp/data7" >/dev/null; } 2>&1 | tail -1)
 echo "  peak RSS of the runner while copying 2 GiB: $((rss / 1024)) MiB"
