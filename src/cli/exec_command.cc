@@ -128,7 +128,7 @@ int run_exec(const Args& args) {
   options.grace = *grace;
   options.echo = quiet ? nullptr : &std::cout;
   executor::Executor exec(**opened, launcher, options);
-  executor::JobSpec spec{wf, wf->trigger.repository, commit->branch, commit->sha, "exec", ""};
+  executor::JobSpec spec{wf, wf->trigger.repository, commit->branch, commit->sha, "exec", "", std::nullopt, false};
 
   std::int64_t id = 0;
   std::filesystem::path workspace;

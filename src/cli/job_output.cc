@@ -53,13 +53,18 @@ void print_job_summary(std::ostream& out, const store::JobRecord& job, bool colo
   if (!job.reason.empty()) out << "reason: " << job.reason << "\n";
 }
 
+std::string branch_or_pr(const store::JobRecord& j) {
+  if (j.pull_request) return "PR#" + std::to_string(*j.pull_request);
+  return j.branch.empty() ? "-" : j.branch;
+}
+
 void print_jobs_table(std::ostream& out, const std::vector<store::JobRecord>& jobs, bool color) {
   out << pad("ID", 7) << pad("STATE", 13) << pad("WORKFLOW", 24) << pad("BRANCH", 20) << pad("COMMIT", 14)
       << pad("TRIGGER", 9) << pad("CREATED", 26) << "DURATION\n";
   for (const auto& j : jobs) {
     std::string state = store::to_string(j.state);
     out << pad(std::to_string(j.id), 7) << colored(pad(state, 13), color) << pad(j.workflow, 24)
-        << pad(j.branch.empty() ? "-" : j.branch, 20) << pad(j.commit_sha.substr(0, 12), 14) << pad(j.trigger, 9)
+        << pad(branch_or_pr(j), 20) << pad(j.commit_sha.substr(0, 12), 14) << pad(j.trigger, 9)
         << pad(executor::format_time(j.created_at), 26) << format_duration_ms(j.started_at, j.finished_at) << "\n";
   }
 }

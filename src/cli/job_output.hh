@@ -12,6 +12,9 @@
 
 namespace cwf::cli {
 
+// A job's branch, or for a pull request's job its number: "PR#7" (GitLab too).
+std::string branch_or_pr(const store::JobRecord& job);
+
 std::string format_duration_ms(std::optional<std::int64_t> from, std::optional<std::int64_t> to);
 // The state word, coloured when COLOR: green done, red failed, amber in
 // progress, grey skipped or cancelled.

@@ -19,7 +19,25 @@ const std::vector<std::string> kConcurrency = {"queue", "cancel-previous", "skip
 const std::vector<std::string> kTopKeys = {"version", "defaults", "workflows"};
 const std::vector<std::string> kDefaultsKeys = {"rack", "timeout", "manifest"};
 const std::vector<std::string> kWorkflowKeys = {"name", "trigger", "tasks", "concurrency"};
-const std::vector<std::string> kTriggerKeys = {"integration", "repository", "branch", "require_status", "paths"};
+const std::vector<std::string> kTriggerKeys = {"integration", "repository", "branch", "pull_request",
+                                               "require_status", "paths"};
+const std::vector<std::string> kPullRequestKeys = {"base", "forks", "drafts"};
+
+std::optional<PullRequestTrigger> load_pull_request(MapReader& trigger, const yaml::Node& node) {
+  Diagnostics& diags = trigger.diags();
+  if (node.is_scalar() && yaml::resolve(node) == yaml::ScalarType::null) return PullRequestTrigger{};  // `pull_request:` alone: every PR
+  MapReader r(node, trigger.what() + ": pull_request", kPullRequestKeys, diags);
+  if (!r.ok()) return std::nullopt;
+  PullRequestTrigger pr;
+  if (auto base = r.string("base")) {
+    if (auto e = branch_error(*base))
+      diags.error(r.get("base")->pos, r.what() + ": invalid base branch " + quote(*base) + ": " + *e);
+    pr.base = *base;
+  }
+  if (auto forks = r.boolean("forks")) pr.forks = *forks;
+  if (auto drafts = r.boolean("drafts")) pr.drafts = *drafts;
+  return pr;
+}
 
 std::optional<Trigger> load_trigger(MapReader& workflow) {
   const yaml::Node* node = workflow.require("trigger");
@@ -43,7 +61,18 @@ std::optional<Trigger> load_trigger(MapReader& workflow) {
       diags.error(r.get("repository")->pos, r.what() + ": invalid repository " + quote(redact_url(*repo)) + ": " + *e);
     t.repository = *repo;
   }
-  if (auto branch = r.string("branch", true)) {
+  if (const yaml::Node* pr = r.get("pull_request")) {
+    if (const yaml::Node* branch = r.get("branch"))
+      diags.error(branch->pos, r.what() + ": branch and pull_request exclude each other: "
+                                          "a workflow runs on pushes to a branch or on pull requests");
+    else if (integration && t.integration == Integration::git)
+      diags.error(pr->pos, r.what() + ": pull_request needs integration github or gitlab: "
+                                      "plain git has no pull requests");
+    else if (const yaml::Node* paths = r.get("paths"))
+      diags.error(paths->pos, r.what() + ": paths is not available with pull_request (yet): "
+                                         "a pull request runs whatever files it changes");
+    t.pull_request = load_pull_request(r, *pr);
+  } else if (auto branch = r.string("branch", true)) {
     if (auto e = branch_error(*branch))
       diags.error(r.get("branch")->pos, r.what() + ": invalid branch " + quote(*branch) + ": " + *e);
     t.branch = *branch;

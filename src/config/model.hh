@@ -69,10 +69,18 @@ struct Task {
   std::string working_directory;
 };
 
+// Pull requests (GitHub) or merge requests (GitLab) into a base branch.
+struct PullRequestTrigger {
+  std::string base = "*";  // a glob on the base branch
+  bool forks = false;      // a PR from another repository runs (its scripts get no secrets)
+  bool drafts = false;     // a draft runs before it is marked ready
+};
+
 struct Trigger {
   Integration integration = Integration::github;
   std::string repository;
-  std::string branch;
+  std::string branch;  // empty when pull_request is set
+  std::optional<PullRequestTrigger> pull_request;
   bool require_status = true;
   std::vector<std::string> paths;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "config/glob.hh"
+#include "config/model.hh"
 
 namespace cwf::config {
 namespace {
@@ -201,6 +202,11 @@ std::optional<std::string> git_url_error(std::string_view url) {
   if (url.starts_with("file://") && !rest.starts_with("/")) return "a file URL needs an absolute path (file:///srv/repo.git)";
   if (!url.starts_with("file://") && authority.empty()) return "the URL has no host";
   return std::nullopt;
+}
+
+std::string branch_label(const Trigger& t) {
+  if (!t.pull_request) return t.branch;
+  return t.pull_request->base == "*" ? "pull requests" : "pull requests into " + t.pull_request->base;
 }
 
 }  // namespace cwf::config

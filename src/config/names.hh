@@ -41,6 +41,10 @@ std::string app_on_rack(std::string_view app, std::string_view rack);
 // URL with any user:password@ replaced by ***@, for messages and logs.
 std::string redact_url(std::string_view url);
 
+struct Trigger;
+// What a trigger watches, for people: "main", "pull requests into main".
+std::string branch_label(const Trigger& trigger);
+
 // "Deploy_Prod" -> "deploy-prod": a suggestion for an invalid workflow name.
 std::string suggest_workflow_name(std::string_view name);
 

@@ -4,6 +4,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "config/names.hh"
+
 namespace cwf::config {
 namespace {
 
@@ -83,7 +85,13 @@ Fields flatten(const Workflow& w) {
   Fields f;
   f.emplace_back("trigger.integration", js(std::string(to_string(w.trigger.integration))));
   f.emplace_back("trigger.repository", js(w.trigger.repository));
-  f.emplace_back("trigger.branch", js(w.trigger.branch));
+  if (const auto& pr = w.trigger.pull_request) {
+    f.emplace_back("trigger.pull_request.base", js(pr->base));
+    f.emplace_back("trigger.pull_request.forks", js(pr->forks));
+    f.emplace_back("trigger.pull_request.drafts", js(pr->drafts));
+  } else {
+    f.emplace_back("trigger.branch", js(w.trigger.branch));
+  }
   f.emplace_back("trigger.require_status", js(w.trigger.require_status));
   f.emplace_back("trigger.paths", js(w.trigger.paths));
   f.emplace_back("concurrency", js(std::string(to_string(w.concurrency))));
@@ -94,7 +102,7 @@ Fields flatten(const Workflow& w) {
 
 std::string summarize(const Workflow& w) {
   std::string s = std::string(to_string(w.trigger.integration)) + " " + w.trigger.repository + " @ " +
-                  w.trigger.branch + ": ";
+                  branch_label(w.trigger) + ": ";
   for (std::size_t i = 0; i < w.tasks.size(); ++i) s += (i ? ", " : "") + task_label(w.tasks[i]);
   return s;
 }

@@ -16,6 +16,19 @@ void CancelToken::cancel() {
   [[maybe_unused]] ssize_t n = ::write(fd_, &one, sizeof one);
 }
 
+void CancelToken::cancel(const std::string& why) {
+  {
+    std::lock_guard lock(mu_);
+    if (why_.empty()) why_ = why;  // the first reason stands
+  }
+  cancel();
+}
+
+std::string CancelToken::reason() const {
+  std::lock_guard lock(mu_);
+  return why_.empty() ? "cancelled" : why_;
+}
+
 bool CancelToken::sleep_ms(int ms) const {
   pollfd p{fd_, POLLIN, 0};
   ::poll(&p, 1, ms);

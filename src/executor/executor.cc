@@ -33,6 +33,8 @@ store::NewJob new_job(const JobSpec& spec) {
   job.commit_sha = spec.sha;
   job.trigger = spec.trigger;
   job.remote = spec.remote;
+  job.pull_request = spec.pull_request;
+  job.untrusted = spec.untrusted;
   job.integration = config::to_string(spec.workflow->trigger.integration);
   for (const auto& t : spec.workflow->tasks) job.tasks.emplace_back(t.name, config::to_string(t.type));
   return job;
@@ -197,7 +199,7 @@ store::JobState Executor::run(std::int64_t job_id, const JobSpec& spec, const st
   tx.reset();  // the last task's end lands with the job's, below
   if (failure.empty() && !store_error.empty()) failure = store_error;
   end.state = cancelled ? store::JobState::cancelled : failure.empty() ? store::JobState::succeeded : store::JobState::failed;
-  end.reason = cancelled ? "cancelled" : failure;
+  end.reason = cancelled ? cancel.reason() : failure;
   end.finished_at = store::now_ms();
   store_.finish_job(end);
   return end.state;

@@ -40,6 +40,8 @@ struct JobSpec {
   std::string branch, sha;
   std::string trigger = "exec";
   std::string remote;  // where the commit came from (the runner's jobs)
+  std::optional<int> pull_request;  // the PR/MR whose head it is (PULL_REQUEST)
+  bool untrusted = false;           // a fork's PR: script tasks get no secrets
 };
 
 // The job SPEC makes: its workflow's tasks pending, its forge recorded.

@@ -37,6 +37,12 @@ Result<std::vector<std::string>> JobRun::environment(const config::Task& t) cons
   }
   if (!build_id_.empty()) job["BUILD_ID"] = build_id_;
   if (!release_.empty()) job["RELEASE"] = release_;
+  if (spec_.pull_request) job["PULL_REQUEST"] = std::to_string(*spec_.pull_request);
+  if (spec_.untrusted && t.type == config::TaskType::script && !t.secrets.empty()) {
+    config::Task withheld = t;  // a fork's code: nobody in the team reviewed it yet
+    withheld.secrets.clear();
+    return task_environment(withheld, runner_env_, job);
+  }
   return task_environment(t, runner_env_, job);
 }
 
@@ -122,6 +128,9 @@ TaskOutcome JobRun::script(const config::Task& t) {
     if (rel.empty() || *rel.begin() == "..")
       return task_ended(TaskState::failed, "working_directory '" + t.working_directory + "' leads outside the checkout");
   }
+  if (spec_.untrusted && !t.secrets.empty())
+    note("secrets withheld (" + std::to_string(t.secrets.size()) +
+         "): this pull request's head comes from another repository");
   std::vector<std::string> argv = t.argv.empty() ? std::vector<std::string>{"/bin/sh", "-c", t.command} : t.argv;
   return outcome_of(command(t, argv, cwd), t, t.argv.empty() ? "the command" : "'" + t.argv[0] + "'");
 }

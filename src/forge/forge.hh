@@ -44,12 +44,32 @@ struct StatusPost {
   std::string target_url;   // the job's page; empty: none
 };
 
+// An open pull request (GitHub) or merge request (GitLab), as its forge lists it.
+struct PullRequest {
+  int number = 0;           // GitHub's number, GitLab's iid
+  std::string head_sha;     // what the forge says; the published ref's commit is what runs
+  std::string head_branch;  // the source branch (in the fork, for a fork's PR)
+  std::string base_branch;
+  bool fork = false;  // the head lives in another repository (or one since deleted)
+  bool draft = false;
+  std::string url, title, author;
+};
+
+struct PullRequestList {
+  std::vector<PullRequest> open;
+  std::string error;  // the forge did not answer, or not as documented
+  bool ok() const { return error.empty(); }
+};
+
 class ForgeApi {
  public:
   virtual ~ForgeApi() = default;
   virtual const char* name() const = 0;  // "github" or "gitlab"
   virtual StatusRead read(const std::string& repository, const std::string& sha) = 0;
   virtual HttpReply post(const std::string& repository, const std::string& sha, const StatusPost& post) = 0;
+  // Every open PR/MR of REPOSITORY (GitHub GET /repos/{r}/pulls?state=open,
+  // GitLab GET /projects/:id/merge_requests?state=opened), all pages.
+  virtual PullRequestList open_pull_requests(const std::string& repository) = 0;
   virtual const ForgeHttp& http() const = 0;
   virtual ForgeHttp& http() = 0;
 };
@@ -64,6 +84,13 @@ std::optional<std::string> add_github_check_runs(std::string_view page, Contexts
 // GitLab: all pages of GET .../repository/commits/{sha}/statuses?all=true; a
 // retried job appears once per try, and its newest try counts.
 std::optional<std::string> gitlab_contexts(const std::vector<std::string>& pages, Contexts& into);
+
+// A page of open pull requests of REPOSITORY (GitHub) / merge requests
+// (GitLab) appended to INTO; an error when it is not the documented JSON.
+// Entries that are not PRs (no number) are skipped.
+std::optional<std::string> add_github_pulls(std::string_view page, const std::string& repository,
+                                            std::vector<PullRequest>& into);
+std::optional<std::string> add_gitlab_merge_requests(std::string_view page, std::vector<PullRequest>& into);
 
 // The documented request bodies.
 std::string github_status_body(const StatusPost& post);

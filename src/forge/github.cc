@@ -1,6 +1,6 @@
 // GitHub's REST API: the combined status and the check runs of a commit
 // (GET /repos/{owner}/{repo}/commits/{sha}/status, .../check-runs), and
-// POST /repos/{owner}/{repo}/statuses/{sha}.
+// POST /repos/{owner}/{repo}/statuses/{sha}; the open pull requests.
 #include "forge/forge.hh"
 
 namespace cwf::forge {
@@ -32,6 +32,16 @@ class GitHub : public ForgeApi {
           return out;
         }
     }
+    return out;
+  }
+
+  PullRequestList open_pull_requests(const std::string& repository) override {
+    PullRequestList out;
+    std::vector<std::string> pages;
+    HttpReply r = get_pages(http_, "/repos/" + repository + "/pulls?state=open&per_page=100", pages);
+    if (!r.ok()) out.error = "GitHub pull requests: " + r.error;
+    for (std::size_t i = 0; out.ok() && i < pages.size(); ++i)
+      if (auto bad = add_github_pulls(pages[i], repository, out.open)) out.error = "GitHub: " + *bad;
     return out;
   }
 

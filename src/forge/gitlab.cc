@@ -1,6 +1,6 @@
 // GitLab's REST API: GET /projects/{id}/repository/commits/{sha}/statuses
 // (all=true: every try of every job) and POST /projects/{id}/statuses/{sha};
-// {id} is the project's path, URL-encoded.
+// {id} is the project's path, URL-encoded; the open merge requests.
 #include "forge/forge.hh"
 
 namespace cwf::forge {
@@ -27,6 +27,17 @@ class GitLab : public ForgeApi {
     } else if (auto bad = gitlab_contexts(pages, out.contexts)) {
       out.error = "GitLab: " + *bad;
     }
+    return out;
+  }
+
+  PullRequestList open_pull_requests(const std::string& repository) override {
+    PullRequestList out;
+    std::vector<std::string> pages;
+    HttpReply r =
+        get_pages(http_, "/projects/" + url_encode(repository) + "/merge_requests?state=opened&per_page=100", pages);
+    if (!r.ok()) out.error = "GitLab merge requests: " + r.error;
+    for (std::size_t i = 0; out.ok() && i < pages.size(); ++i)
+      if (auto bad = add_gitlab_merge_requests(pages[i], out.open)) out.error = "GitLab: " + *bad;
     return out;
   }
 

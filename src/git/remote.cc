@@ -115,7 +115,7 @@ Result<TreeHandle> tree_of(git_repository* repo, const std::string& sha, CommitH
 
 }  // namespace
 
-Result<std::vector<BranchHead>> list_branches(const std::string& url, const Credentials& creds) {
+Result<RemoteRefs> list_refs(const std::string& url, const Credentials& creds) {
   ensure_library();
   git_remote* raw = nullptr;
   if (git_remote_create_detached(&raw, url.c_str()) != 0) return remote_failure("bad remote", url, creds);
@@ -127,19 +127,44 @@ Result<std::vector<BranchHead>> list_branches(const std::string& url, const Cred
   const git_remote_head** heads = nullptr;
   size_t count = 0;
   if (git_remote_ls(&heads, &count, remote.get()) != 0) return remote_failure("cannot list the branches of", url, creds);
-  std::vector<BranchHead> out;
+  RemoteRefs out;
   constexpr std::string_view prefix = "refs/heads/";
   for (size_t i = 0; i < count; ++i) {
     std::string_view name = heads[i]->name;
-    if (name.substr(0, prefix.size()) == prefix)
-      out.push_back({std::string(name.substr(prefix.size())), oid_string(&heads[i]->oid)});
+    if (name.substr(0, prefix.size()) == prefix) {
+      out.branches.push_back({std::string(name.substr(prefix.size())), oid_string(&heads[i]->oid)});
+      continue;
+    }
+    for (std::string_view pulls : {std::string_view("refs/pull/"), std::string_view("refs/merge-requests/")}) {
+      if (name.substr(0, pulls.size()) != pulls) continue;
+      std::string_view rest = name.substr(pulls.size());
+      std::size_t slash = rest.find('/');
+      if (slash == std::string_view::npos || rest.substr(slash) != "/head" || slash == 0 || slash > 9) continue;
+      int number = 0;
+      bool digits = rest[0] != '0';
+      for (char c : rest.substr(0, slash)) {
+        digits = digits && c >= '0' && c <= '9';
+        number = number * 10 + (c - '0');
+      }
+      if (digits) out.pull_requests[number] = oid_string(&heads[i]->oid);
+    }
   }
   git_remote_disconnect(remote.get());
   return out;
 }
 
-std::optional<Error> fetch_branches(const std::filesystem::path& mirror, const std::string& url,
-                                    const std::vector<std::string>& branches, const Credentials& creds) {
+Result<std::vector<BranchHead>> list_branches(const std::string& url, const Credentials& creds) {
+  auto refs = list_refs(url, creds);
+  if (!refs) return refs.error();
+  return std::move(refs->branches);
+}
+
+std::string pull_request_ref(int number, bool gitlab) {
+  return (gitlab ? "refs/merge-requests/" : "refs/pull/") + std::to_string(number) + "/head";
+}
+
+std::optional<Error> fetch_refs(const std::filesystem::path& mirror, const std::string& url,
+                                const std::vector<std::string>& refs, const Credentials& creds) {
   ensure_library();
   git_repository* raw = nullptr;
   if (git_repository_open_bare(&raw, mirror.c_str()) != 0 && git_repository_init(&raw, mirror.c_str(), 1) != 0)
@@ -150,7 +175,7 @@ std::optional<Error> fetch_branches(const std::filesystem::path& mirror, const s
     return remote_failure("bad remote", url, creds);
   RemoteHandle remote(remote_raw);
   std::vector<std::string> specs;
-  for (const auto& b : branches) specs.push_back("+refs/heads/" + b + ":refs/heads/" + b);
+  for (const auto& r : refs) specs.push_back("+" + r + ":" + r);
   std::vector<char*> ptrs;
   for (auto& s : specs) ptrs.push_back(s.data());
   git_strarray refspecs{ptrs.data(), ptrs.size()};
@@ -163,6 +188,13 @@ std::optional<Error> fetch_branches(const std::filesystem::path& mirror, const s
   if (git_remote_fetch(remote.get(), &refspecs, &opts, nullptr) != 0)
     return remote_failure("cannot fetch from", url, creds);
   return std::nullopt;
+}
+
+std::optional<Error> fetch_branches(const std::filesystem::path& mirror, const std::string& url,
+                                    const std::vector<std::string>& branches, const Credentials& creds) {
+  std::vector<std::string> refs;
+  for (const auto& b : branches) refs.push_back("refs/heads/" + b);
+  return fetch_refs(mirror, url, refs, creds);
 }
 
 bool has_commit(const std::string& repo_dir, const std::string& sha) {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,17 +28,31 @@ struct BranchHead {
   std::string sha;
 };
 
+// A remote's branches and the heads of the pull requests it publishes:
+// GitHub's refs/pull/N/head and GitLab's refs/merge-requests/N/head.
+struct RemoteRefs {
+  std::vector<BranchHead> branches;
+  std::map<int, std::string> pull_requests;  // number -> sha
+};
+
 // Every network connection libgit2 opens from now on gives up after TIMEOUT
 // without progress, or as soon as *ABORT is true.
 void install_network_timeouts(std::chrono::milliseconds timeout, const std::atomic<bool>* abort);
 
 // The branches of URL, like `git ls-remote --heads URL`.
 Result<std::vector<BranchHead>> list_branches(const std::string& url, const Credentials& creds);
+// The branches and pull request heads of URL, in one listing.
+Result<RemoteRefs> list_refs(const std::string& url, const Credentials& creds);
+// The ref a forge publishes PR NUMBER's head at.
+std::string pull_request_ref(int number, bool gitlab);
 
 // Fetches BRANCHES of URL into the bare repository MIRROR (made when missing),
 // each to refs/heads/<branch>.
 std::optional<Error> fetch_branches(const std::filesystem::path& mirror, const std::string& url,
                                     const std::vector<std::string>& branches, const Credentials& creds);
+// Fetches REFS (full names: refs/pull/7/head) of URL into MIRROR, each to the same name.
+std::optional<Error> fetch_refs(const std::filesystem::path& mirror, const std::string& url,
+                                const std::vector<std::string>& refs, const Credentials& creds);
 
 // Whether the repository at REPO has commit SHA (a full hex id).
 bool has_commit(const std::string& repo, const std::string& sha);

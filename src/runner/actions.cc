@@ -14,6 +14,16 @@ bool full_sha(const std::string& s) {
   return s.size() == 40 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
+// A job that follows OLD (a rerun, a promotion): the same commit, and the
+// same pull request with the same trust.
+store::NewJob follow_up(const config::Workflow& wf, const store::JobRecord& old, const char* trigger) {
+  store::NewJob job = executor::new_job({&wf, old.repository, old.branch, old.commit_sha, trigger, old.remote,
+                                         old.pull_request, old.untrusted});
+  job.pull_request_url = old.pull_request_url;
+  job.parent_job_id = old.id;
+  return job;
+}
+
 }  // namespace
 
 server::ActionResult Runner::enqueue(store::NewJob job, int status) {
@@ -49,7 +59,7 @@ server::ActionResult Runner::trigger(const std::string& name, const std::string&
   if (!git::has_commit(source, sha))
     return failure(422, "commit " + sha + " is not in " + config::redact_url(url) +
                             " (give the branch it is on, so it can be fetched)");
-  return enqueue(executor::new_job({wf, wf->trigger.repository, branch, sha, "manual", url}), 201);
+  return enqueue(executor::new_job({wf, wf->trigger.repository, branch, sha, "manual", url, std::nullopt, false}), 201);
 }
 
 server::ActionResult Runner::cancel(std::int64_t id) {
@@ -70,8 +80,7 @@ server::ActionResult Runner::rerun(std::int64_t id) {
   if (old->remote.empty()) return failure(409, "job " + std::to_string(id) + " was not run by a runner (exec)");
   const config::Workflow* wf = reconciler_.current()->find(old->workflow);
   if (!wf) return failure(409, "workflow '" + old->workflow + "' is no longer in the workflows file");
-  store::NewJob job = executor::new_job({wf, old->repository, old->branch, old->commit_sha, "rerun", old->remote});
-  job.parent_job_id = id;
+  store::NewJob job = follow_up(*wf, *old, "rerun");
   return enqueue(std::move(job), 201);
 }
 
@@ -121,9 +130,8 @@ server::ActionResult Runner::promote(std::int64_t id, int n) {
                             std::to_string(n) + "] is no longer '" + t.name + "'");
   if (defined[static_cast<std::size_t>(n)].promote)
     return failure(409, "task " + std::to_string(n) + " (" + t.name + ") promotes its release itself (promote: true)");
-  store::NewJob job = executor::new_job({wf, old->repository, old->branch, old->commit_sha, "manual", old->remote});
+  store::NewJob job = follow_up(*wf, *old, "manual");
   job.tasks = {{"promote " + defined[static_cast<std::size_t>(n)].app, "promote"}};
-  job.parent_job_id = id;
   job.promote_task = n;
   return enqueue(std::move(job), 201);
 }

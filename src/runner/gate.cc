@@ -45,7 +45,7 @@ std::vector<std::int64_t> Gate::supersede(const std::string& remote, const std::
     std::lock_guard lock(mu_);
     for (auto it = held_.begin(); it != held_.end();) {
       const auto& j = it->second.job;
-      if (j.remote == remote && j.branch == branch && j.commit_sha != new_sha) {
+      if (j.remote == remote && j.branch == branch && !j.pull_request && j.commit_sha != new_sha) {
         ids.push_back(it->first);
         it = held_.erase(it);
       } else {

@@ -43,7 +43,8 @@ class Gate {
   // read its waiting jobs now. Returns how many jobs wait on it.
   int recheck(const std::string& integration, const std::string& repository, const std::string& sha);
   // REMOTE's BRANCH moved to NEW_SHA: the jobs waiting on its older commits
-  // are skipped (the gate is about the latest commit). Returns their ids.
+  // are skipped (the gate is about the latest commit); a pull request's jobs
+  // are not (the runner supersedes those by PR). Returns their ids.
   std::vector<std::int64_t> supersede(const std::string& remote, const std::string& branch, const std::string& new_sha);
   // A waiting job ends cancelled; false when the gate does not hold it.
   bool cancel(std::int64_t id, const std::string& why);

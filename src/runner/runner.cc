@@ -36,7 +36,7 @@ std::string Runner::source_of(const std::string& url) const {
 }
 
 std::optional<std::string> Runner::poll_remote(const std::string& url) {
-  auto listed = git::list_branches(url, watcher::credentials_for(url, options_.forges));
+  auto listed = git::list_refs(url, watcher::credentials_for(url, options_.forges));
   if (!listed) {
     log::warn("cannot list the remote's branches; backing off", {{"remote", config::redact_url(url)},
                                                                  {"error", listed.error().message}});
@@ -45,7 +45,7 @@ std::optional<std::string> Runner::poll_remote(const std::string& url) {
     return listed.error().message;
   }
   Heads now;
-  for (auto& b : *listed) now[b.branch] = b.sha;
+  for (auto& b : listed->branches) now[b.branch] = b.sha;
   if (log::enabled(log::Level::debug))
     log::debug("listed", {{"remote", config::redact_url(url)}, {"branches", std::to_string(now.size())}});
   try {
@@ -60,6 +60,7 @@ std::optional<std::string> Runner::poll_remote(const std::string& url) {
       if (auto error = trigger(url, *known, now)) return error;
     }
     if (url == config_url_) check_config_branch(url, now);
+    if (auto error = poll_pull_requests(url, listed->pull_requests)) return error;
   } catch (const store::StoreError& e) {
     log::error("cannot record the remote's heads", {{"remote", config::redact_url(url)}, {"error", e.what()}});
     return std::string(e.what());
@@ -138,7 +139,8 @@ void Runner::run_job(const store::JobRecord& job, const config::Workflow& wf, co
   std::vector<std::pair<std::string, std::string>> tasks;
   for (const auto& t : wf.tasks) tasks.emplace_back(t.name, config::to_string(t.type));
   store_.replace_tasks(job.id, tasks);
-  executor::JobSpec spec{&wf, job.repository, job.branch, job.commit_sha, job.trigger, job.remote};
+  executor::JobSpec spec{&wf, job.repository, job.branch, job.commit_sha, job.trigger, job.remote, job.pull_request,
+                         job.untrusted};
   store::JobRecord running = job;
   running.state = store::JobState::running;
   running.tasks.resize(tasks.size());
@@ -212,6 +214,12 @@ int Runner::poll_for_push(server::Forge forge, const server::PushHint& hint) {
       urls.insert(url);
   }
   if (!config_url_.empty() && named(config_url_)) urls.insert(config_url_);
+  {
+    // A PR opened, closed or marked ready moves no branch: the forge's list is read again.
+    std::lock_guard lock(pull_mu_);
+    for (const auto& url : urls)
+      if (auto it = pull_polls_.find(url); it != pull_polls_.end()) it->second.hinted = true;
+  }
   for (const auto& url : urls) poller_->poll_now(url);
   return static_cast<int>(urls.size());
 }
@@ -248,9 +256,12 @@ int Runner::run(const std::atomic<bool>& stop) {
       options_.max_parallel_jobs, [this](std::int64_t id) { report(id); });
   poller_ = std::make_unique<watcher::Poller>([this](const std::string& url) { return poll_remote(url); },
                                               options_.poll_interval, options_.poll_workers);
+  // Read before the first poll, which may make (and submit) jobs of its own.
+  auto queued = store_.unstarted_jobs(store::JobState::queued);
+  auto waiting = store_.unstarted_jobs(store::JobState::waiting);
   if (config_url_.empty()) check_config_file();
-  for (const auto& job : store_.unstarted_jobs(store::JobState::queued)) scheduler_->resume(job);
-  for (const auto& job : store_.unstarted_jobs(store::JobState::waiting)) gate_->hold(job);
+  for (const auto& job : queued) scheduler_->resume(job);
+  for (const auto& job : waiting) gate_->hold(job);
   update_remotes();
   if (options_.serve) {
     http_ = std::make_unique<server::HttpServer>(options_.server, *this, store_);

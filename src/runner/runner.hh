@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "executor/executor.hh"
@@ -77,6 +78,11 @@ class Runner : public server::RunnerView {
  private:
   std::optional<std::string> poll_remote(const std::string& url);
   std::optional<std::string> trigger(const std::string& url, const Heads& known, const Heads& now);
+  // pull_requests.cc: URL's open PRs (the forge's list, the heads its refs
+  // publish) into jobs, once per (workflow, PR, head); a newer head
+  // supersedes the PR's older jobs.
+  std::optional<std::string> poll_pull_requests(const std::string& url, const std::map<int, std::string>& refs);
+  void supersede_pull_request(const std::string& url, const store::JobRecord& newer);
   // config_sources.cc
   void check_config_branch(const std::string& url, const Heads& now);
   void check_config_file();
@@ -122,6 +128,17 @@ class Runner : public server::RunnerView {
   std::mutex state_mu_;
   std::string last_state_;
   std::string last_config_report_;  // the config commit whose verdict was posted
+  // Per remote with pull request workflows: the PR refs last listed and when
+  // the forge's list was last read. The list is read again when the refs
+  // change, a webhook names the repository, or kPullRequestRelist passed.
+  struct PullRequestPoll {
+    std::map<int, std::string> refs;
+    std::int64_t listed_at = 0;
+    bool hinted = false;
+    std::set<std::string> noted;  // why PRs were held, logged once each
+  };
+  std::mutex pull_mu_;
+  std::map<std::string, PullRequestPoll> pull_polls_;
   struct FileStamp {
     std::int64_t mtime_ns = -1, size = -1, inode = -1;
   } file_stamp_;

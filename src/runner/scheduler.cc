@@ -57,7 +57,7 @@ void Scheduler::enqueue(const store::JobRecord& job, bool admit_it) {
     for (std::int64_t id : a.cancel_running) {
       log::info("cancelling the previous job (concurrency: cancel-previous)",
                 {{"job", std::to_string(id)}, {"superseded_by", std::to_string(job.id)}});
-      running_.at(id).cancel->cancel();
+      running_.at(id).cancel->cancel("superseded by job " + std::to_string(job.id) + " (concurrency: cancel-previous)");
     }
     for (std::int64_t id : a.cancel_queued) {
       queued_.erase(std::remove_if(queued_.begin(), queued_.end(), [&](const Queued& q) { return q.slot.job == id; }),
@@ -74,7 +74,7 @@ Scheduler::Cancel Scheduler::cancel(std::int64_t id, const std::string& why) {
   std::lock_guard lock(mu_);
   if (auto it = running_.find(id); it != running_.end()) {
     log::info("cancelling a job", {{"job", std::to_string(id)}, {"why", why}});
-    it->second.cancel->cancel();
+    it->second.cancel->cancel(why);
     return Cancel::cancelling;
   }
   auto it = std::find_if(queued_.begin(), queued_.end(), [&](const Queued& q) { return q.slot.job == id; });

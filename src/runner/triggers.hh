@@ -6,10 +6,12 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "config/model.hh"
+#include "forge/forge.hh"
 #include "store/job_store.hh"
 #include "watcher/remote_url.hh"
 
@@ -34,5 +36,26 @@ struct Triggered {
 // none of the changed files. Unknown changed files let the push through.
 Triggered jobs_for(const config::Config& config, const watcher::Forges& forges, const std::string& url,
                    const std::vector<store::HeadChange>& changes, const ChangedFiles& changed_files);
+
+// A pull request as the runner sees it: what the forge lists, at the commit
+// the forge's ref for it (refs/pull/N/head) points to.
+struct OpenPullRequest {
+  forge::PullRequest pr;
+  std::string sha;
+};
+
+struct PullRequestsTriggered {
+  std::vector<store::NewJob> jobs;            // trigger "pull_request", PR number set
+  std::vector<store::PullRequestHead> heads;  // what made each job, in the same order
+  std::vector<std::string> held;              // why a PR did not run: "review: PR #7 is a draft ..."
+};
+
+// One job per workflow of CONFIG watching URL on pull requests, for each PR
+// of OPEN whose base matches, whose head is not a fork's (unless forks:
+// true: then the job is untrusted) nor a draft's (unless drafts: true), and
+// whose (workflow, PR, head) is not in DONE.
+PullRequestsTriggered pull_request_jobs_for(const config::Config& config, const watcher::Forges& forges,
+                                            const std::string& url, const std::vector<OpenPullRequest>& open,
+                                            const std::set<store::PullRequestHead>& done);
 
 }  // namespace cwf::runner

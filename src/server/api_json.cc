@@ -27,7 +27,10 @@ nlohmann::ordered_json job_json(const store::JobRecord& j, bool with_tasks) {
                                 {"created_at", j.created_at},
                                 {"started_at", optional_value(j.started_at)},
                                 {"finished_at", optional_value(j.finished_at)},
-                                {"duration_ms", duration_ms(j.started_at, j.finished_at)}};
+                                {"duration_ms", duration_ms(j.started_at, j.finished_at)},
+                                {"pull_request", optional_value(j.pull_request)},
+                                {"pull_request_url", j.pull_request_url},
+                                {"untrusted", j.untrusted}};
   if (!with_tasks) return out;
   auto tasks = nlohmann::ordered_json::array();
   for (const auto& t : j.tasks)
@@ -67,6 +70,10 @@ nlohmann::ordered_json workflow_json(const config::Workflow& w, const store::Job
            {{"integration", config::to_string(w.trigger.integration)},
             {"repository", w.trigger.repository},
             {"branch", w.trigger.branch},
+            {"pull_request", w.trigger.pull_request ? nlohmann::ordered_json{{"base", w.trigger.pull_request->base},
+                                                                              {"forks", w.trigger.pull_request->forks},
+                                                                              {"drafts", w.trigger.pull_request->drafts}}
+                                                    : nlohmann::ordered_json()},
             {"paths", w.trigger.paths},
             {"require_status", w.trigger.require_status}}},
           {"concurrency", config::to_string(w.concurrency)},

@@ -56,10 +56,13 @@ HttpServer::Delivery HttpServer::webhook(Forge forge, const std::string& deliver
                                       std::to_string(waiting) + " waiting job(s)");
   }
   bool push = forge == Forge::github ? event == "push" : event == "Push Hook";
-  if (!push) return done(202, "ignored", "event '" + event.substr(0, 100) + "' ignored");
+  // A PR's or MR's event names its (base) repository as a push does; what
+  // changed is read from the forge and git, never from the payload.
+  bool pull_request = forge == Forge::github ? event == "pull_request" : event == "Merge Request Hook";
+  if (!push && !pull_request) return done(202, "ignored", "event '" + event.substr(0, 100) + "' ignored");
   auto hint = parse_push(forge, body);
   if (!hint) return done(400, "malformed", hint.error().message);
-  if (hint->ref.rfind("refs/heads/", 0) != 0) return done(202, "ignored", "not a branch: " + hint->ref);
+  if (push && hint->ref.rfind("refs/heads/", 0) != 0) return done(202, "ignored", "not a branch: " + hint->ref);
   int polled = runner_.poll_for_push(forge, *hint);
   if (polled == 0) return done(202, "ignored", "repository '" + hint->repository + "' is not watched");
   return done(202, "polled", "listing " + std::to_string(polled) + " remote(s) now");

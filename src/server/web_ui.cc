@@ -1,6 +1,7 @@
 #include "server/web_ui.hh"
 
 #include "cli/job_output.hh"
+#include "config/names.hh"
 #include "executor/job_log.hh"
 
 namespace cwf::server {
@@ -37,6 +38,14 @@ const char* task_color(store::TaskState s) {
     case store::TaskState::pending: return "amber";
     default: return "grey";
   }
+}
+
+// The branch, or the pull request (linked to its page on the forge) and its branch.
+std::string branch_cell(const store::JobRecord& j) {
+  if (!j.pull_request) return html_escape(j.branch);
+  std::string pr = "PR #" + std::to_string(*j.pull_request);
+  if (!j.pull_request_url.empty()) pr = "<a href=\"" + html_escape(j.pull_request_url) + "\">" + pr + "</a>";
+  return pr + " <code>" + html_escape(j.branch) + "</code>";
 }
 
 std::string page(const std::string& title, const std::string& body, bool refresh) {
@@ -82,7 +91,7 @@ std::string render_index(const runner::ConfigStatus& status, const config::Confi
   b += "</p>\n<table id=\"workflows\"><tr><th>workflow</th><th>trigger</th><th>branch</th><th>concurrency</th><th>tasks</th></tr>\n";
   for (const auto& w : config.workflows)
     b += "<tr><td>" + html_escape(w.name) + "</td><td>" + config::to_string(w.trigger.integration) + " " +
-         html_escape(w.trigger.repository) + "</td><td><code>" + html_escape(w.trigger.branch) + "</code></td><td>" +
+         html_escape(w.trigger.repository) + "</td><td><code>" + html_escape(config::branch_label(w.trigger)) + "</code></td><td>" +
          config::to_string(w.concurrency) + "</td><td>" + std::to_string(w.tasks.size()) + "</td></tr>\n";
   b += "</table>\n<h2>Jobs</h2>\n<table id=\"jobs\"><tr><th></th><th>workflow</th><th>branch</th><th>commit</th>"
        "<th>trigger</th><th>duration</th><th>created</th></tr>\n";
@@ -90,7 +99,7 @@ std::string render_index(const runner::ConfigStatus& status, const config::Confi
     std::string id = std::to_string(j.id);
     b += "<tr class=\"job\" data-state=\"" + std::string(store::to_string(j.state)) + "\"><td>" +
          dot(color_of(j.state), store::to_string(j.state)) + "</td><td>" + html_escape(j.workflow) + "</td><td>" +
-         html_escape(j.branch) + "</td><td><code>" + html_escape(j.commit_sha.substr(0, 12)) + "</code></td><td>" +
+         branch_cell(j) + "</td><td><code>" + html_escape(j.commit_sha.substr(0, 12)) + "</code></td><td>" +
          html_escape(j.trigger) + "</td><td>" + cli::format_duration_ms(j.started_at, j.finished_at) +
          "</td><td><a href=\"/jobs/" + id + "\">" + html_escape(executor::format_time(j.created_at)) + "</a></td></tr>\n";
   }
@@ -122,7 +131,7 @@ std::string render_job(const store::JobRecord& j, const std::string& log, std::u
   bool running = !store::is_final(j.state);
   std::string b = "<p><a href=\"/\">&larr; all jobs</a></p>\n<h1>Job " + std::to_string(j.id) + ": " +
                   html_escape(j.workflow) + "</h1>\n<p>" + dot(color_of(j.state), store::to_string(j.state)) +
-                  (j.reason.empty() ? "" : " &mdash; " + html_escape(j.reason)) + "</p>\n<p>" + html_escape(j.branch) +
+                  (j.reason.empty() ? "" : " &mdash; " + html_escape(j.reason)) + "</p>\n<p>" + branch_cell(j) +
                   " <code>" + html_escape(j.commit_sha) + "</code>, " + html_escape(j.trigger) + ", created " +
                   html_escape(executor::format_time(j.created_at)) + ", " +
                   cli::format_duration_ms(j.started_at, j.finished_at) +

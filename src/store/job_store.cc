@@ -46,7 +46,7 @@ TaskRecord read_task(SQLite::Statement& t) {
 
 const char* const kJobColumns =
     "id, workflow, repository, branch, commit_sha, trigger, state, reason, parent_job_id, created_at, started_at, "
-    "finished_at, remote, promote_task, integration";
+    "finished_at, remote, promote_task, integration, pull_request, pull_request_url, untrusted";
 
 JobRecord read_job(SQLite::Statement& q) {
   JobRecord j;
@@ -65,6 +65,9 @@ JobRecord read_job(SQLite::Statement& q) {
   j.remote = q.getColumn(12).getString();
   j.promote_task = optional_int(q.getColumn(13));
   j.integration = q.getColumn(14).getString();
+  j.pull_request = optional_int(q.getColumn(15));
+  j.pull_request_url = q.getColumn(16).getString();
+  j.untrusted = q.getColumn(17).getInt() != 0;
   return j;
 }
 
@@ -151,6 +154,9 @@ std::int64_t JobStore::create_job(const NewJob& job, std::int64_t now) {
     bind_optional(q, 9, job.promote_task);
     q.bind(10, job.integration);
     q.bind(11, to_string(job.state));
+    bind_optional(q, 12, job.pull_request);
+    q.bind(13, job.pull_request_url);
+    q.bind(14, job.untrusted ? 1 : 0);
     q.exec();
     std::int64_t id = impl_->db.getLastInsertRowid();
     auto& t = *impl_->insert_task;

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "util/result.hh"
@@ -50,6 +51,9 @@ struct JobRecord {
   std::string remote;  // the URL the commit was fetched from (pushed jobs)
   std::optional<int> promote_task;  // a promote job: the parent's build task it promotes
   std::string integration;          // github, gitlab or git: where its commit status goes
+  std::optional<int> pull_request;  // the PR/MR whose head it runs
+  std::string pull_request_url;     // its page on the forge
+  bool untrusted = false;           // a fork's PR: its scripts get no secrets, no rack credentials
   std::vector<TaskRecord> tasks;  // filled by get_job
 };
 
@@ -60,7 +64,20 @@ struct NewJob {
   std::string remote;
   std::optional<int> promote_task;
   std::string integration;
+  std::optional<int> pull_request;
+  std::string pull_request_url;
+  bool untrusted = false;
   JobState state = JobState::queued;  // or waiting: held by the commit-status gate
+};
+
+// A head of a pull request that made jobs of a workflow.
+struct PullRequestHead {
+  std::string workflow;
+  int number = 0;
+  std::string sha;
+  bool operator<(const PullRequestHead& o) const {
+    return std::tie(workflow, number, sha) < std::tie(o.workflow, o.number, o.sha);
+  }
 };
 
 // A branch of a remote that moved: OLD_SHA empty for a new branch, NEW_SHA
@@ -176,6 +193,14 @@ class JobStore {
   std::optional<std::map<std::string, std::string>> heads(const std::string& remote) const;
   // Records CHANGES to REMOTE's heads (and REMOTE itself, the first time).
   void record_heads(const std::string& remote, const std::vector<HeadChange>& changes, std::int64_t now);
+  // The PR heads of REMOTE that made jobs (pull_requests.cc).
+  std::vector<PullRequestHead> pull_request_heads(const std::string& remote) const;
+  // Records HEAD of REMOTE; false when it was recorded before (its job exists).
+  bool record_pull_request_head(const std::string& remote, const PullRequestHead& head, std::int64_t now);
+  // Forgets the heads of REMOTE's PRs not in OPEN: closed or merged.
+  void forget_pull_requests(const std::string& remote, const std::vector<int>& open);
+  // Unfinished jobs of WORKFLOW for PR NUMBER of REMOTE, oldest first.
+  std::vector<JobRecord> pull_request_jobs(const std::string& remote, const std::string& workflow, int number) const;
   // Ends the jobs a previous runner left running: `interrupted`, logs kept,
   // never re-run. Returns their ids. Jobs of `exec` are left alone.
   std::vector<std::int64_t> interrupt_unfinished(std::int64_t now);

@@ -69,21 +69,30 @@ struct JobStore::Impl {
   void migrate() {
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");  // WAL: a crash loses at most the last commits, never consistency
-    db.exec("PRAGMA foreign_keys = ON");
     int version = db.execAndGet("PRAGMA user_version").getInt();
     const auto& all = migrations();
+    // Off while migrating, as SQLite's way to remake a table needs (a DROP
+    // with them on would cascade); each migration's result is checked before
+    // it commits.
+    db.exec("PRAGMA foreign_keys = OFF");
     for (int i = version; i < static_cast<int>(all.size()); ++i) {
       SQLite::Transaction tx(db);
       db.exec(all[static_cast<std::size_t>(i)].sql);
+      SQLite::Statement broken(db, "PRAGMA foreign_key_check");
+      if (broken.executeStep())
+        throw SQLite::Exception(std::string(all[static_cast<std::size_t>(i)].name) + " leaves a broken reference in " +
+                                broken.getColumn(0).getString());
       db.exec("PRAGMA user_version = " + std::to_string(i + 1));
       tx.commit();
     }
+    db.exec("PRAGMA foreign_keys = ON");
   }
 
   void prepare() {
     insert_job.emplace(db,
                        "INSERT INTO jobs (workflow, repository, branch, commit_sha, trigger, state, parent_job_id, "
-                       "created_at, remote, promote_task, integration) VALUES (?1, ?2, ?3, ?4, ?5, ?11, ?6, ?7, ?8, ?9, ?10)");
+                       "created_at, remote, promote_task, integration, pull_request, pull_request_url, untrusted) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?11, ?6, ?7, ?8, ?9, ?10, ?12, ?13, ?14)");
     insert_task.emplace(db, "INSERT INTO tasks (job_id, idx, name, type, state) VALUES (?, ?, ?, ?, 'pending')");
     set_state.emplace(db,
                       "UPDATE jobs SET state = ?2, reason = ?3, "

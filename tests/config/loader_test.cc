@@ -301,3 +301,49 @@ workflows:
         "t.yml:7:9: warning: workflow 'deploy': tasks[1] (run): runs the current release of web on acme/production, not "
         "the one tasks[0] makes on acme/staging; set its rack to run that one");
 }
+
+TEST_CASE("pull_request triggers: defaults, settings, and what they exclude") {
+  Config c = must_load(R"(version: 1
+workflows:
+  - name: review
+    trigger: {integration: gitlab, repository: group/app, pull_request: }
+    tasks: [{type: script, command: "true"}]
+  - name: review-main
+    trigger:
+      integration: github
+      repository: acme/web
+      pull_request: {base: "release/*", forks: true, drafts: true}
+    tasks: [{type: script, command: "true"}]
+)");
+  REQUIRE(c.workflows[0].trigger.pull_request);
+  CHECK(c.workflows[0].trigger.pull_request->base == "*");
+  CHECK_FALSE(c.workflows[0].trigger.pull_request->forks);
+  CHECK_FALSE(c.workflows[0].trigger.pull_request->drafts);
+  CHECK(c.workflows[0].trigger.branch.empty());
+  CHECK(branch_label(c.workflows[0].trigger) == "pull requests");
+  const auto& pr = *c.workflows[1].trigger.pull_request;
+  CHECK((pr.base == "release/*" && pr.forks && pr.drafts));
+  CHECK(branch_label(c.workflows[1].trigger) == "pull requests into release/*");
+
+  auto errors = [](const std::string& trigger) {
+    auto r = load_string("t.yml", "version: 1\nworkflows:\n  - name: w\n    trigger: " + trigger +
+                                      "\n    tasks: [{type: script, command: \"true\"}]\n");
+    std::vector<std::string> out;
+    for (const auto& d : r.diags.items()) out.push_back(format_diagnostic("t.yml", d));
+    return out;
+  };
+  CHECK(errors("{integration: github, repository: a/b, branch: main, pull_request: {}}") ==
+        std::vector<std::string>{"t.yml:4:61: error: workflow 'w': trigger: branch and pull_request exclude each "
+                                 "other: a workflow runs on pushes to a branch or on pull requests"});
+  CHECK(errors("{integration: git, repository: \"file:///r\", pull_request: {}}") ==
+        std::vector<std::string>{"t.yml:4:72: error: workflow 'w': trigger: pull_request needs integration github "
+                                 "or gitlab: plain git has no pull requests"});
+  CHECK(errors("{integration: github, repository: a/b, pull_request: {}, paths: [x]}")[0].find(
+            "paths is not available with pull_request") != std::string::npos);
+  CHECK(errors("{integration: github, repository: a/b, pull_request: {base: \"a..b\"}}")[0].find(
+            "pull_request: invalid base branch 'a..b'") != std::string::npos);
+  CHECK(errors("{integration: github, repository: a/b, pull_request: {fork: true}}")[0].find(
+            "unknown key 'fork'") != std::string::npos);
+  CHECK(errors("{integration: github, repository: a/b, pull_request: [main]}").size() == 1);
+  CHECK(errors("{integration: github, repository: a/b}")[0].find("missing required key 'branch'") != std::string::npos);
+}

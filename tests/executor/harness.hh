@@ -67,7 +67,7 @@ struct Harness {
     auto commit = git::resolve_commit(repo.string(), "HEAD");
     REQUIRE(commit.ok());
     const config::Workflow& wf = config->workflows.at(0);
-    executor::JobSpec spec{&wf, wf.trigger.repository, branch, commit->sha, "exec", ""};
+    executor::JobSpec spec{&wf, wf.trigger.repository, branch, commit->sha, "exec", "", std::nullopt, false};
     std::int64_t id = exec.create(spec);
     auto workspace = tmp.path() / ("ws-" + std::to_string(id));
     REQUIRE(git::checkout_workspace(repo.string(), commit->sha, workspace).ok());

@@ -59,6 +59,24 @@ FakeForge::FakeForge(bool control) {
                 page(req, res, all, false, nullptr);
               });
   server_.Post(R"((?:/api/v4)?/projects/(.+)/statuses/([0-9a-f]{40}))", created);
+  // Lists of PRs and MRs, filtered by ?state= as the forges do (GitHub's
+  // default is open; GitLab's is all).
+  auto listed = [this](const httplib::Request& req, httplib::Response& res, const std::map<std::string, json>& from,
+                       const std::string& fallback_state, bool github) {
+    record(req);
+    if (troubled(res)) return;
+    json all = lookup(from, req.matches[1].str(), "");
+    std::string state = req.has_param("state") ? req.get_param_value("state") : fallback_state;
+    json kept = json::array();
+    for (const auto& p : all)
+      if (state == "all" || p.value("state", "") == state) kept.push_back(p);
+    page(req, res, kept, github, nullptr);
+  };
+  server_.Get(R"((?:/api/v3)?/repos/([^/]+/[^/]+)/pulls)",
+              [this, listed](const httplib::Request& req, httplib::Response& res) { listed(req, res, pulls_, "open", true); });
+  server_.Get(R"((?:/api/v4)?/projects/(.+)/merge_requests)", [this, listed](const httplib::Request& req, httplib::Response& res) {
+    listed(req, res, merge_requests_, "all", false);
+  });
   server_.set_tcp_nodelay(true);
   server_.set_keep_alive_max_count(1000);  // nginx's default keepalive_requests; httplib's is 5
   port_ = server_.bind_to_any_port("127.0.0.1");
@@ -81,6 +99,16 @@ void FakeForge::github(const std::string& repo, const std::string& sha, json sta
 void FakeForge::gitlab(const std::string& project, const std::string& sha, json statuses) {
   std::lock_guard lock(mu_);
   gitlab_[project + "@" + sha] = std::move(statuses);
+}
+
+void FakeForge::pulls(const std::string& repo, json pulls) {
+  std::lock_guard lock(mu_);
+  pulls_[repo] = std::move(pulls);
+}
+
+void FakeForge::merge_requests(const std::string& project, json mrs) {
+  std::lock_guard lock(mu_);
+  merge_requests_[project] = std::move(mrs);
 }
 
 void FakeForge::trouble(int count, Trouble t) {
@@ -154,6 +182,7 @@ void FakeForge::page(const httplib::Request& req, httplib::Response& res, const 
     if (more)
       res.set_header("Link", "<" + url() + path + "?per_page=" + std::to_string(per_page) + "&page=" +
                                  std::to_string(n + 1) + ">; rel=\"next\"");
+    if (!github_key) return res.set_content(items.dump(), "application/json");  // a bare array: /pulls
     json body = {{"total_count", all.size()}, {github_key, items}};
     if (std::string(github_key) == "statuses") body["state"] = combined(all);
     res.set_content(body.dump(), "application/json");
@@ -172,6 +201,14 @@ void FakeForge::serve_control() {
   });
   server_.Put(R"(/_fake/gitlab/([0-9a-f]{40}|\*))", [this](const httplib::Request& req, httplib::Response& res) {
     gitlab(req.get_param_value("project"), req.matches[1], json::parse(req.body, nullptr, false));
+    res.set_content("{}", "application/json");
+  });
+  server_.Put(R"(/_fake/github-pulls/([^/]+/[^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    pulls(req.matches[1], json::parse(req.body, nullptr, false));
+    res.set_content("{}", "application/json");
+  });
+  server_.Put("/_fake/gitlab-mrs", [this](const httplib::Request& req, httplib::Response& res) {
+    merge_requests(req.get_param_value("project"), json::parse(req.body, nullptr, false));
     res.set_content("{}", "application/json");
   });
   server_.Post("/_fake/trouble", [this](const httplib::Request& req, httplib::Response& res) {

@@ -2,7 +2,7 @@
 
 // A stand-in for GitHub's and GitLab's REST APIs on 127.0.0.1:<any> (also
 // under /api/v3 and /api/v4, as GitHub Enterprise and GitLab serve them): the
-// commit-status endpoints the runner uses, answering the documented JSON
+// commit-status and pull request endpoints the runner uses, answering the documented JSON
 // shapes with pagination (GitHub's Link header, GitLab's X-Next-Page), and
 // scripted trouble: the next requests fail with a status (and Retry-After or
 // rate-limit headers) or never answer. It records every request it gets.
@@ -38,7 +38,8 @@ class FakeForge {
 
   // CONTROL: also the control API the cwf-fake-forge program is driven by:
   // PUT /_fake/github/{o}/{r}/{sha} {"statuses": [...], "check_runs": [...]},
-  // PUT /_fake/gitlab/{sha}?project=P [...], POST /_fake/trouble
+  // PUT /_fake/gitlab/{sha}?project=P [...], PUT /_fake/github-pulls/{o}/{r}
+  // [...], PUT /_fake/gitlab-mrs?project=P [...], POST /_fake/trouble
   // {"count", "status", "headers"}, GET /_fake/posts, GET /_fake/stats.
   explicit FakeForge(bool control = false);
   ~FakeForge();  // stops and joins
@@ -50,6 +51,13 @@ class FakeForge {
   void github(const std::string& repo, const std::string& sha, nlohmann::json statuses, nlohmann::json check_runs);
   // GitLab: the statuses (each {"id", "name", "status", "allow_failure"}) of PROJECT@SHA.
   void gitlab(const std::string& project, const std::string& sha, nlohmann::json statuses);
+  // GitHub: REPO's pull requests, each as GET /repos/{o}/{r}/pulls gives it
+  // ({"number", "state", "head": {"sha", "ref", "repo": {"full_name"}}, ...});
+  // GET ...?state=open lists those whose state is "open".
+  void pulls(const std::string& repo, nlohmann::json pulls);
+  // GitLab: PROJECT's merge requests ({"iid", "state", "sha", ...}); GET
+  // .../merge_requests?state=opened lists those whose state is "opened".
+  void merge_requests(const std::string& project, nlohmann::json mrs);
   // The next COUNT requests get TROUBLE instead of their answer.
   void trouble(int count, Trouble trouble);
 
@@ -72,6 +80,7 @@ class FakeForge {
   int port_ = 0;
   mutable std::mutex mu_;
   std::map<std::string, nlohmann::json> github_statuses_, github_checks_, gitlab_;  // "repo@sha"
+  std::map<std::string, nlohmann::json> pulls_, merge_requests_;                     // by repository
   std::vector<Trouble> troubles_;
   std::vector<Seen> seen_;
   std::set<int> ports_;

@@ -96,3 +96,94 @@ TEST_CASE("paths filters: a matching changed file runs, unknown changes run, oth
   runner::jobs_for(config, {}, "file:///r.git", {{"release/2", "", "r"}}, files);
   CHECK(asked == 1);
 }
+
+namespace {
+
+const char* kReview = R"(  - name: review
+    trigger:
+      integration: github
+      repository: acme/web
+      pull_request: {base: main}
+    tasks: [{type: script, command: "true"}]
+  - name: forks-too
+    trigger:
+      integration: github
+      repository: acme/web
+      require_status: false
+      pull_request: {forks: true, drafts: true}
+    tasks: [{type: script, command: "true"}]
+  - name: pushes
+    trigger: {integration: github, repository: acme/web, branch: "*"}
+    tasks: [{type: script, command: "true"}]
+)";
+
+runner::OpenPullRequest pr(int number, const std::string& sha, const std::string& base = "main") {
+  runner::OpenPullRequest p;
+  p.pr.number = number;
+  p.pr.head_sha = sha;
+  p.pr.head_branch = "feature-" + std::to_string(number);
+  p.pr.base_branch = base;
+  p.pr.url = "https://github.com/acme/web/pull/" + std::to_string(number);
+  p.sha = sha;
+  return p;
+}
+
+std::vector<std::string> pr_jobs(const runner::PullRequestsTriggered& t) {
+  std::vector<std::string> out;
+  for (const auto& j : t.jobs) out.push_back(j.workflow + "#" + std::to_string(*j.pull_request) + "@" + j.commit_sha);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("pull requests: one job per workflow, base glob, once per head") {
+  auto config = load(kReview);
+  watcher::Forges forges;
+  const std::string url = "https://github.com/acme/web.git";
+  auto t = runner::pull_request_jobs_for(config, forges, url, {pr(7, "a1"), pr(8, "b1", "develop")}, {});
+  CHECK(pr_jobs(t) == std::vector<std::string>{"review#7@a1", "forks-too#7@a1", "forks-too#8@b1"});
+  REQUIRE(t.heads.size() == 3);
+  CHECK((t.heads[0].workflow == "review" && t.heads[0].number == 7 && t.heads[0].sha == "a1"));
+  const auto& job = t.jobs[0];
+  CHECK(job.trigger == "pull_request");
+  CHECK(job.branch == "feature-7");
+  CHECK(job.repository == "acme/web");
+  CHECK(job.remote == url);
+  CHECK(job.pull_request_url == "https://github.com/acme/web/pull/7");
+  CHECK(job.state == store::JobState::waiting);  // require_status: the gate reads the head's statuses
+  CHECK(t.jobs[1].state == store::JobState::queued);
+  CHECK_FALSE(job.untrusted);
+
+  // What made jobs before makes none again; a new head of the same PR does.
+  std::set<store::PullRequestHead> done(t.heads.begin(), t.heads.end());
+  CHECK(runner::pull_request_jobs_for(config, forges, url, {pr(7, "a1"), pr(8, "b1", "develop")}, done).jobs.empty());
+  CHECK(pr_jobs(runner::pull_request_jobs_for(config, forges, url, {pr(7, "a2")}, done)) ==
+        std::vector<std::string>{"review#7@a2", "forks-too#7@a2"});
+  // Another remote's PRs are not these workflows'.
+  CHECK(runner::pull_request_jobs_for(config, forges, "https://github.com/acme/other.git", {pr(7, "a1")}, {}).jobs.empty());
+}
+
+TEST_CASE("pull requests: a fork's runs only with forks: true, untrusted; a draft only with drafts: true") {
+  auto config = load(kReview);
+  watcher::Forges forges;
+  auto fork = pr(9, "c1");
+  fork.pr.fork = true;
+  auto draft = pr(10, "d1");
+  draft.pr.draft = true;
+  draft.pr.url = "javascript:alert(1)";
+  auto t = runner::pull_request_jobs_for(config, forges, "https://github.com/acme/web.git", {fork, draft}, {});
+  CHECK(pr_jobs(t) == std::vector<std::string>{"forks-too#9@c1", "forks-too#10@d1"});
+  CHECK(t.jobs[0].untrusted);
+  CHECK_FALSE(t.jobs[1].untrusted);
+  CHECK(t.jobs[1].pull_request_url.empty());  // only a web address is a link
+  REQUIRE(t.held.size() == 2);
+  CHECK(t.held[0] == "review: PR #9 comes from another repository; it runs only with pull_request.forks: true");
+  CHECK(t.held[1].find("review: PR #10 is a draft") == 0);
+}
+
+TEST_CASE("a push never starts a pull request workflow") {
+  auto config = load(kReview);
+  watcher::Forges forges;
+  auto t = runner::jobs_for(config, forges, "https://github.com/acme/web.git", {{"feature-7", "a0", "a1"}}, no_files);
+  CHECK(names(t) == std::vector<std::string>{"pushes@feature-7"});
+}

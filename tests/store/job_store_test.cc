@@ -37,6 +37,45 @@ TEST_CASE("the store migrates once and reopens") {
   CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
 }
 
+TEST_CASE("a store made before pull requests keeps its jobs, tasks, ids and links when it migrates") {
+  cwf::test::TempDir tmp;
+  std::filesystem::create_directories(tmp.path() / "d");
+  {
+    // The store as 0001..0005 left it, with a pruned newest job (id 3).
+    SQLite::Database db((tmp.path() / "d/jobs.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA foreign_keys = ON");
+    for (int i = 0; i < 5; ++i) db.exec(migrations()[static_cast<std::size_t>(i)].sql);
+    db.exec("PRAGMA user_version = 5");
+    db.exec("INSERT INTO jobs (workflow, repository, branch, commit_sha, trigger, state, created_at, remote) VALUES "
+            "('deploy', 'acme/web', 'main', 'abc', 'push', 'succeeded', 1, 'file:///r.git'), "
+            "('deploy', 'acme/web', 'main', 'abc', 'rerun', 'failed', 2, 'file:///r.git'), "
+            "('deploy', 'acme/web', 'main', 'abd', 'push', 'failed', 3, 'file:///r.git')");
+    db.exec("UPDATE jobs SET parent_job_id = 1 WHERE id = 2");
+    db.exec("INSERT INTO tasks (job_id, idx, name, type, state) VALUES (1, 0, 'build web', 'build', 'succeeded'), "
+            "(2, 0, 'build web', 'build', 'failed')");
+    db.exec("DELETE FROM jobs WHERE id = 3");
+  }
+  auto s = JobStore::open(tmp.path() / "d");
+  REQUIRE(s.ok());
+  auto rerun = (*s)->get_job(2);
+  REQUIRE(rerun);
+  CHECK(rerun->parent_job_id == 1);
+  CHECK(rerun->trigger == "rerun");
+  REQUIRE(rerun->tasks.size() == 1);
+  CHECK(rerun->tasks[0].name == "build web");
+  CHECK_FALSE(rerun->pull_request);
+  auto pr = job("review");
+  pr.trigger = "pull_request";
+  pr.pull_request = 7;
+  CHECK((*s)->create_job(pr, 4) == 4);  // never 3 again
+  CHECK((*s)->list_jobs({}).size() == 3);
+  SQLite::Database db((tmp.path() / "d/jobs.db").string());
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == static_cast<int>(migrations().size()));
+  SQLite::Statement broken(db, "PRAGMA foreign_key_check");
+  CHECK_FALSE(broken.executeStep());
+  CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
+}
+
 TEST_CASE("a job's life in the store") {
   cwf::test::TempDir tmp;
   auto s = std::move(*JobStore::open(tmp.path()));

@@ -195,3 +195,54 @@ TEST_CASE("webhook deliveries: a repeat within the window is told, per forge - o
   CHECK(s.record_delivery("github", "n0", 10 * day + 2000, 30 * day, 10));     // forgotten
   CHECK_FALSE(s.record_delivery("github", "n999", 10 * day + 2000, 30 * day, 10));  // kept
 }
+
+TEST_CASE("a pull request's head is recorded once, with its job or not at all; closed PRs are forgotten") {
+  test::TempDir tmp;
+  const std::string r = "file:///r.git";
+  store::NewJob pr_job = push_job("feature", "a1");
+  pr_job.trigger = "pull_request";
+  pr_job.pull_request = 7;
+  pr_job.pull_request_url = "https://github.com/acme/web/pull/7";
+  pr_job.untrusted = true;
+  std::int64_t id = 0;
+  {
+    auto s = open(tmp);
+    {
+      store::JobStore::Transaction tx(*s);
+      CHECK(s->record_pull_request_head(r, {"deploy", 7, "a1"}, 1));
+      s->create_job(pr_job, 1);
+      // Not committed: a crash here loses both, and the next poll makes both.
+    }
+    CHECK(s->pull_request_heads(r).empty());
+    CHECK(s->list_jobs({}).empty());
+    {
+      store::JobStore::Transaction tx(*s);
+      CHECK(s->record_pull_request_head(r, {"deploy", 7, "a1"}, 2));
+      id = s->create_job(pr_job, 2);
+      tx.commit();
+    }
+  }
+  auto s = open(tmp);  // a restart
+  CHECK_FALSE(s->record_pull_request_head(r, {"deploy", 7, "a1"}, 3));
+  CHECK(s->record_pull_request_head(r, {"other", 7, "a1"}, 3));
+  CHECK(s->record_pull_request_head(r, {"deploy", 8, "b1"}, 3));
+  CHECK(s->pull_request_heads(r).size() == 3);
+  CHECK(s->pull_request_heads("file:///elsewhere.git").empty());
+  auto job = s->get_job(id);
+  REQUIRE(job);
+  CHECK(job->pull_request == 7);
+  CHECK(job->pull_request_url == "https://github.com/acme/web/pull/7");
+  CHECK(job->untrusted);
+  auto open_jobs = s->pull_request_jobs(r, "deploy", 7);
+  REQUIRE(open_jobs.size() == 1);
+  CHECK(open_jobs[0].id == id);
+  s->set_job_state(id, JobState::succeeded, "", 4);
+  CHECK(s->pull_request_jobs(r, "deploy", 7).empty());
+
+  s->forget_pull_requests(r, {8});
+  auto left = s->pull_request_heads(r);
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].number == 8);
+  s->forget_pull_requests(r, {});
+  CHECK(s->pull_request_heads(r).empty());
+}

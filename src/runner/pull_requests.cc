@@ -1,0 +1,109 @@
+// Pull requests: each poll of a remote watched by a pull request workflow
+// reads the forge's list of open PRs (when it may have changed) and the heads
+// the forge publishes as refs, and makes one job per (workflow, PR, head).
+#include "config/names.hh"
+#include "git/remote.hh"
+#include "runner/runner.hh"
+#include "util/log.hh"
+
+namespace cwf::runner {
+namespace {
+
+// Without a webhook, a PR closed or marked ready (neither moves a ref) is
+// noticed this late at most.
+constexpr std::int64_t kPullRequestRelistMs = 5 * 60 * 1000;
+constexpr std::size_t kMaxNoted = 10000;
+
+}  // namespace
+
+std::optional<std::string> Runner::poll_pull_requests(const std::string& url, const std::map<int, std::string>& refs) {
+  ConfigPtr config = reconciler_.current();
+  const config::Workflow* watching = nullptr;
+  for (const auto& w : config->workflows)
+    if (w.trigger.pull_request && remote_of(w.trigger) == url) watching = &w;
+  if (!watching) return std::nullopt;
+  const config::Trigger& trigger = watching->trigger;
+  bool gitlab = trigger.integration == config::Integration::gitlab;
+  std::int64_t now = store::now_ms();
+  {
+    std::lock_guard lock(pull_mu_);
+    PullRequestPoll& p = pull_polls_[url];
+    if (p.refs == refs && !p.hinted && now - p.listed_at < kPullRequestRelistMs) return std::nullopt;
+  }
+  forge::ForgeApi& api = gitlab ? *gitlab_ : *github_;
+  forge::PullRequestList list = api.open_pull_requests(trigger.repository);
+  if (!list.ok()) {
+    log::warn("cannot list the open pull requests; retrying later",
+              {{"repository", trigger.repository}, {"forge", api.name()}, {"error", list.error}});
+    return list.error;
+  }
+  std::vector<OpenPullRequest> open;
+  std::vector<int> numbers;
+  for (const auto& pr : list.open) {
+    numbers.push_back(pr.number);
+    auto ref = refs.find(pr.number);
+    // The forge publishes the ref shortly after the PR opens: the next poll has it.
+    if (ref == refs.end()) continue;
+    open.push_back({pr, ref->second});
+  }
+  auto recorded = store_.pull_request_heads(url);
+  PullRequestsTriggered triggered = pull_request_jobs_for(
+      *config, options_.forges, url, open, std::set<store::PullRequestHead>(recorded.begin(), recorded.end()));
+  {
+    std::lock_guard lock(pull_mu_);
+    PullRequestPoll& p = pull_polls_[url];
+    if (p.noted.size() > kMaxNoted) p.noted.clear();
+    for (const auto& why : triggered.held)
+      if (p.noted.insert(why).second) log::info("pull request not run", {{"remote", config::redact_url(url)}, {"why", why}});
+  }
+  if (!triggered.jobs.empty() && !watcher::local_path(url)) {
+    std::set<std::string> wanted;
+    for (const auto& job : triggered.jobs) wanted.insert(git::pull_request_ref(*job.pull_request, gitlab));
+    auto creds = watcher::credentials_for(url, options_.forges);
+    if (auto error = git::fetch_refs(watcher::mirror_path(options_.data_dir, url), url,
+                                     std::vector<std::string>(wanted.begin(), wanted.end()), creds)) {
+      log::warn("cannot fetch the pull requests' heads; retrying later",
+                {{"remote", config::redact_url(url)}, {"error", error->message}});
+      return error->message;
+    }
+  }
+  std::vector<std::int64_t> ids;
+  {
+    store::JobStore::Transaction tx(store_);  // a head is recorded with its job, or neither is
+    for (std::size_t i = 0; i < triggered.jobs.size(); ++i)
+      if (store_.record_pull_request_head(url, triggered.heads[i], now))
+        ids.push_back(store_.create_job(triggered.jobs[i], now));
+    store_.forget_pull_requests(url, numbers);
+    tx.commit();
+  }
+  {
+    std::lock_guard lock(pull_mu_);
+    PullRequestPoll& p = pull_polls_[url];
+    p.refs = refs;
+    p.listed_at = now;
+    p.hinted = false;
+  }
+  for (std::int64_t id : ids) {
+    auto job = store_.get_job(id);
+    if (!job) continue;
+    log::info("pull request job", {{"job", std::to_string(id)}, {"workflow", job->workflow},
+                                   {"pull_request", std::to_string(*job->pull_request)}, {"branch", job->branch},
+                                   {"commit", job->commit_sha.substr(0, 12)}, {"untrusted", job->untrusted ? "yes" : "no"}});
+    supersede_pull_request(url, *job);
+    if (job->state == store::JobState::waiting) gate_->hold(*job);
+    else scheduler_->submit(*job);
+  }
+  return std::nullopt;
+}
+
+void Runner::supersede_pull_request(const std::string& url, const store::JobRecord& newer) {
+  std::string why = "superseded: PR #" + std::to_string(*newer.pull_request) + " moved to " +
+                    newer.commit_sha.substr(0, 12) + " (job " + std::to_string(newer.id) + ")";
+  for (const auto& older : store_.pull_request_jobs(url, newer.workflow, *newer.pull_request)) {
+    if (older.id >= newer.id) continue;
+    if (!gate_->cancel(older.id, why)) scheduler_->cancel(older.id, why);
+    log::info("job superseded", {{"job", std::to_string(older.id)}, {"by", std::to_string(newer.id)}});
+  }
+}
+
+}  // namespace cwf::runner

@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# End to end with pull requests: the built runner, a bare repository with the
+# refs a forge publishes (refs/pull/N/head, pushed with git), and the
+# stand-in forge listing the open PRs in GitHub's shapes. A PR's head runs
+# once per workflow (also across a restart and replayed webhooks), a newer
+# head cancels the older job, a fork's PR runs only where forks: true and
+# then without secrets, a draft runs once marked ready, the gate reads the
+# head's status, and a reopened PR runs again.
+# usage: run_pull_requests_test.sh CONVOX_WORKFLOWS_BINARY SOURCE_DIR CWF_FAKE_FORGE_BINARY
+set -u
+bin=$(realpath "$1")
+src=$(realpath "$2")
+fake_bin=$(realpath "$3")
+tmp=$(mktemp -d)
+fake_pid=""
+trap 'stop_all_runners; [ -n "$fake_pid" ] && kill "$fake_pid"; [ -z "${KEEP:-}" ] && rm -rf "$tmp"' EXIT
+. "$src/tests/cli/lib.sh"
+. "$src/tests/runner/lib.sh"
+http() { /usr/bin/python3 "$src/tests/runner/fetch.py" "$@" >"$tmp/out" 2>"$tmp/err"; }
+
+"$fake_bin" "$tmp/forge.port" &
+fake_pid=$!
+wait_for "the stand-in forge listens" 10 test -s "$tmp/forge.port"
+api="http://127.0.0.1:$(cat "$tmp/forge.port")"
+
+# The open PRs the stand-in lists: each "NUMBER:BRANCH:HEAD_REPO[:draft][:base=B]",
+# in the shape of GET /repos/{o}/{r}/pulls (the fixture's pull_request object).
+open_prs() {
+  /usr/bin/python3 - "$src/tests/fixtures/webhooks/github-webhooks/pull_request_opened.payload.json" "$tmp" "$@" >"$tmp/pulls.json" <<'PY'
+import json, subprocess, sys
+fixture, tmp, specs = sys.argv[1], sys.argv[2], sys.argv[3:]
+template = json.load(open(fixture))["pull_request"]
+out = []
+for spec in specs:
+    number, branch, repo, *rest = spec.split(":")
+    pr = json.loads(json.dumps(template))
+    pr["number"] = int(number)
+    pr["state"] = "open"
+    pr["html_url"] = f"https://github.com/acme/web/pull/{number}"
+    sha = subprocess.run(["git", "-C", f"{tmp}/web.git", "rev-parse", f"refs/pull/{number}/head"],
+                         capture_output=True, text=True).stdout.strip()
+    pr["head"].update(sha=sha, ref=branch)
+    pr["head"]["repo"]["full_name"] = repo
+    pr["base"]["ref"] = "main"
+    pr["base"]["repo"]["full_name"] = "acme/web"
+    pr["draft"] = "draft" in rest
+    for r in rest:
+        if r.startswith("base="): pr["base"]["ref"] = r[5:]
+    out.append(pr)
+print(json.dumps(out))
+PY
+  http PUT "$api/_fake/github-pulls/acme/web" -H "Content-Type: application/json" --body-file "$tmp/pulls.json"
+  grep -qx 200 <(head -1 "$tmp/out") || fail "the stand-in took no PR list: $(head -1 "$tmp/out")"
+}
+# pr_push NUMBER BRANCH [FILE]: a commit on BRANCH of the clone, published as PR NUMBER's head.
+pr_push() {
+  git -C "$tmp/web" checkout -q -B "$2" main
+  push web "$2" "${3:-change.txt}"
+  git -C "$tmp/web" push -q -f origin "HEAD:refs/pull/$1/head"
+  git -C "$tmp/web" checkout -q main
+}
+# pr_hook ACTION NUMBER: a signed pull_request delivery (a hint: what runs is read from the forge and git).
+hooks=0
+pr_hook() {
+  hooks=$((hooks + 1))
+  /usr/bin/python3 - "$src/tests/fixtures/webhooks/github-webhooks/pull_request_opened.payload.json" "$1" "$2" \
+    >"$tmp/hook.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["action"], p["number"] = sys.argv[2], int(sys.argv[3])
+p["repository"]["full_name"] = "acme/web"
+print(json.dumps(p))
+PY
+  http POST "$base/hooks/github" -H "X-GitHub-Event: pull_request" -H "X-GitHub-Delivery: d-$hooks" \
+    -H "Content-Type: application/json" --body-file "$tmp/hook.json" --github-secret "s3cret"
+}
+# pr_jobs WORKFLOW: how many jobs the workflow has.
+pr_jobs() { count_jobs "$data" --workflow "$1"; }
+# job_json ID KEY...: a field of GET /api/jobs/ID.
+job_json() { http GET "$base/api/jobs/$1" && reply_field "${@:2}"; }
+log_of() { "$bin" logs --data-dir "$data" "$1"; }
+
+mkdir -p "$tmp/forge/acme"
+new_remote web
+ln -s "$tmp/web.git" "$tmp/forge/acme/web.git"
+cat >"$tmp/workflows.yml" <<'YML'
+version: 1
+workflows:
+  - name: review
+    trigger:
+      integration: github
+      repository: acme/web
+      require_status: false
+      pull_request: {base: main}
+    tasks:
+      - type: script
+        command: |
+          echo "PR $PULL_REQUEST at $BUILD_GIT_SHA on $GIT_BRANCH: [$DEPLOY_TOKEN]"
+          if [ -f slow ]; then sleep 60; fi
+        secrets: [DEPLOY_TOKEN]
+  - name: forks
+    trigger:
+      integration: github
+      repository: acme/web
+      require_status: false
+      pull_request: {base: main, forks: true}
+    tasks:
+      - type: script
+        command: 'echo "fork or not: [$DEPLOY_TOKEN]"'
+        secrets: [DEPLOY_TOKEN]
+  - name: gated
+    trigger:
+      integration: github
+      repository: acme/web
+      pull_request: {base: "release/*"}
+    tasks: [{type: script, command: 'echo gated ok'}]
+  - name: pushes
+    trigger: {integration: github, repository: acme/web, branch: main, require_status: false}
+    tasks: [{type: script, command: 'echo pushed'}]
+YML
+printf 's3cret' >"$tmp/secret"
+data=$tmp/data
+run_it() {
+  DEPLOY_TOKEN=tok-5ecret-value GITHUB_TOKEN=ghp-t0ken start_runner r.log --workflows-file "$tmp/workflows.yml" \
+    --data-dir "$data" --github-url "file://$tmp/forge" --github-api-url "$api" \
+    --github-webhook-secret-file "$tmp/secret" --status-grace 2s
+}
+
+# PR #1 is open before the runner starts: it runs once the runner sees it.
+pr_push 1 feature
+one=$(git -C "$tmp/web.git" rev-parse refs/pull/1/head)
+open_prs 1:feature:acme/web
+run_it
+wait_for "the runner serves" 10 grep -q '"listen": "127.0.0.1:[1-9]' "$data/state.json"
+base=$(runner_url "$data")
+wait_for "PR #1 makes a review job" 10 jobs_are "$data" 1 --workflow review --state succeeded
+check "and one of the forks-too workflow" jobs_are "$data" 1 --workflow forks --state succeeded
+check "no gated job: its base is release/*" jobs_are "$data" 0 --workflow gated
+check "no push job: nothing was pushed to main since" jobs_are "$data" 0 --workflow pushes
+review1=$("$bin" jobs --data-dir "$data" --workflow review | awk 'NR == 2 { print $1 }')
+check "the jobs list names the PR" test "$(job_field "$data" "$review1" 4)" = "PR#1"
+job_json "$review1" trigger >"$tmp/v" && check "trigger pull_request" grep -qx pull_request "$tmp/v"
+job_json "$review1" pull_request >"$tmp/v" && check "its number" grep -qx 1 "$tmp/v"
+job_json "$review1" pull_request_url >"$tmp/v" && check "its link" grep -qx "https://github.com/acme/web/pull/1" "$tmp/v"
+job_json "$review1" branch >"$tmp/v" && check "its source branch" grep -qx feature "$tmp/v"
+log_of "$review1" >"$tmp/log"
+check "the script ran at the PR's head with PULL_REQUEST set" grep -qF "PR 1 at $one on feature: [***]" "$tmp/log"
+check "the secret never in the log" bash -c "! grep -qF tok-5ecret '$tmp/log'"
+http GET "$base/jobs/$review1"
+check "the job page links the PR" grep -qF '<a href="https://github.com/acme/web/pull/1">PR #1</a>' "$tmp/out"
+
+# Replayed and repeated webhooks: nothing twice.
+pr_hook opened 1 && check "a pull_request delivery is a hint: 202" grep -qx 202 <(head -1 "$tmp/out")
+check "it polls" grep -qF '"result":"listing 1 remote(s) now"' "$tmp/out"
+hooks=$((hooks - 1))
+pr_hook opened 1 && check "the same delivery again: a duplicate" grep -qF '"duplicate":true' "$tmp/out"
+pr_hook synchronize 1
+settle 2
+check "still one review job for PR #1" jobs_are "$data" 1 --workflow review
+
+# A newer head: one new job; it cancels the older one still running.
+pr_push 1 feature slow
+wait_for "the slow head's job runs" 10 jobs_are "$data" 1 --workflow review --state running
+slow=$("$bin" jobs --data-dir "$data" --workflow review --state running | awk 'NR == 2 { print $1 }')
+git -C "$tmp/web" checkout -q feature && git -C "$tmp/web" rm -q slow && git -C "$tmp/web" commit -qm fast &&
+  git -C "$tmp/web" push -q origin feature "HEAD:refs/pull/1/head" && git -C "$tmp/web" checkout -q main
+three=$(git -C "$tmp/web.git" rev-parse refs/pull/1/head)
+wait_for "the slow job is cancelled" 15 job_is "$data" "$slow" cancelled
+job_json "$slow" reason >"$tmp/v" && check "superseded, naming the new head" grep -qF "superseded: PR #1 moved to ${three:0:12}" "$tmp/v"
+wait_for "the newest head's job succeeds" 15 jobs_are "$data" 2 --workflow review --state succeeded
+check "three review jobs in all" jobs_are "$data" 3 --workflow review
+
+# A fork's PR: not run by review; run by forks, without the secret.
+git -C "$tmp/web" checkout -q -B mallory main && push web mallory-tmp &&
+  git -C "$tmp/web" push -q origin HEAD:refs/pull/2/head && git -C "$tmp/web" push -q origin --delete mallory-tmp &&
+  git -C "$tmp/web" checkout -q main
+open_prs 1:feature:acme/web 2:main:mallory/web
+wait_for "the fork's PR runs in forks" 10 jobs_are "$data" 4 --workflow forks --state succeeded
+fork_job=$("$bin" jobs --data-dir "$data" --workflow forks --limit 1 | awk 'NR == 2 { print $1 }')
+log_of "$fork_job" >"$tmp/log"
+check "the fork's job got no secret" grep -qF "fork or not: []" "$tmp/log"
+check "its log says the secrets were withheld" grep -qF "secrets withheld (1): this pull request's head comes from another repository" "$tmp/log"
+job_json "$fork_job" untrusted >"$tmp/v" && check "the API marks it untrusted" grep -qx True "$tmp/v"
+check "review held it back, saying why" in_log r.log "review: PR #2 comes from another repository; it runs only with pull_request.forks: true"
+check "review made no job of it" jobs_are "$data" 3 --workflow review
+
+# A draft waits until it is marked ready (the webhook says when; no ref moves).
+pr_push 3 wip
+open_prs 1:feature:acme/web 2:main:mallory/web 3:wip:acme/web:draft
+wait_for "the draft is held" 10 in_log r.log "review: PR #3 is a draft"
+check "no job for the draft" jobs_are "$data" 3 --workflow review
+open_prs 1:feature:acme/web 2:main:mallory/web 3:wip:acme/web
+pr_hook ready_for_review 3
+wait_for "marked ready, it runs" 10 jobs_are "$data" 3 --workflow review --state succeeded
+
+# The gate applies to the head: pending waits, green runs.
+pr_push 4 hotfix
+four=$(git -C "$tmp/web.git" rev-parse refs/pull/4/head)
+printf '{"statuses": [{"context": "ci/test", "state": "pending"}]}' >"$tmp/says.json"
+http PUT "$api/_fake/github/acme/web/$four" --body-file "$tmp/says.json"
+open_prs 1:feature:acme/web 2:main:mallory/web 3:wip:acme/web 4:hotfix:acme/web:base=release/1
+wait_for "PR #4 into release/1 waits for its head's status" 10 jobs_are "$data" 1 --workflow gated --state waiting
+printf '{"statuses": [{"context": "ci/test", "state": "success"}]}' >"$tmp/says.json"
+http PUT "$api/_fake/github/acme/web/$four" --body-file "$tmp/says.json"
+printf '{"sha": "%s", "context": "ci/test", "state": "success", "repository": {"full_name": "acme/web"}}' "$four" >"$tmp/status.json"
+http POST "$base/hooks/github" -H "X-GitHub-Event: status" -H "Content-Type: application/json" \
+  --body-file "$tmp/status.json" --github-secret "s3cret"
+wait_for "green, it runs" 10 jobs_are "$data" 1 --workflow gated --state succeeded
+
+# A restart runs nothing again.
+total=$(count_jobs "$data")
+stop_runner "SIGTERM"
+lines=$(wc -l <"$tmp/r.log")
+run_it
+wait_for "the runner polls again" 10 bash -c "tail -n +$((lines + 1)) '$tmp/r.log' | grep -qF 'first poll cycle done'"
+base=$(runner_url "$data")
+settle 2
+check "after a restart: no job twice" jobs_are "$data" "$total"
+
+# Closed, then reopened at the same head: it runs again.
+open_prs 2:main:mallory/web 3:wip:acme/web 4:hotfix:acme/web:base=release/1
+pr_hook closed 1
+settle 2
+check "closing runs nothing" jobs_are "$data" "$total"
+open_prs 1:feature:acme/web 2:main:mallory/web 3:wip:acme/web 4:hotfix:acme/web:base=release/1
+pr_hook reopened 1
+wait_for "reopened, PR #1 runs again" 10 jobs_are "$data" 4 --workflow review --state succeeded
+
+# A push to main is still a push, never a PR's job.
+push web main
+wait_for "the push job runs" 10 jobs_are "$data" 1 --workflow pushes --state succeeded
+check "no token or secret in the runner's log" bash -c "! grep -qE 'ghp-t0ken|tok-5ecret' '$tmp/r.log'"
+stop_runner "SIGTERM at the end"
+summary run_pull_requests
