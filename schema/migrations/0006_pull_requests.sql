@@ -22,7 +22,8 @@ CREATE TABLE jobs_new (
   integration      TEXT    NOT NULL DEFAULT '',
   pull_request     INTEGER,
   pull_request_url TEXT    NOT NULL DEFAULT '',
-  untrusted        INTEGER NOT NULL DEFAULT 0
+  untrusted        INTEGER NOT NULL DEFAULT 0,
+  teardown         INTEGER NOT NULL DEFAULT 0  -- deletes the review app of its (remote, workflow, PR)
 );
 INSERT INTO jobs_new (id, workflow, repository, branch, commit_sha, trigger, state, reason, parent_job_id,
                       created_at, started_at, finished_at, remote, promote_task, integration)
@@ -48,3 +49,23 @@ CREATE TABLE pull_request_heads (
   seen_at  INTEGER NOT NULL,
   PRIMARY KEY (remote, workflow, number, sha)
 ) WITHOUT ROWID;
+
+-- The review apps the runner created (review_app tasks), one per (remote,
+-- workflow, PR): what a closed or idle PR's teardown deletes, and never
+-- anything else. `deleting`: a teardown job was made for it.
+CREATE TABLE review_apps (
+  remote          TEXT    NOT NULL,
+  workflow        TEXT    NOT NULL,
+  pull_request    INTEGER NOT NULL,
+  repository      TEXT    NOT NULL,
+  app             TEXT    NOT NULL,
+  rack            TEXT    NOT NULL,
+  created_at      INTEGER NOT NULL,
+  last_commit     TEXT    NOT NULL DEFAULT '',
+  deployed_at     INTEGER,
+  url             TEXT    NOT NULL DEFAULT '',
+  expire_after_ms INTEGER,
+  state           TEXT    NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'deleting', 'deleted')),
+  deleted_at      INTEGER,
+  PRIMARY KEY (remote, workflow, pull_request)
+);

@@ -6,13 +6,13 @@
 #include "executor/job_log.hh"
 
 namespace cwf::cli {
-namespace {
 
-// A column WIDTH wide; a longer value keeps one space before the next.
 std::string pad(std::string s, std::size_t width) {
   s.append(s.size() < width ? width - s.size() : 1, ' ');
   return s;
 }
+
+namespace {
 
 const char* color_code(const std::string& state) {
   if (state == "succeeded") return "\033[32m";

@@ -12,6 +12,9 @@
 
 namespace cwf::cli {
 
+// A table's column WIDTH wide; a longer value keeps one space before the next.
+std::string pad(std::string s, std::size_t width);
+
 // A job's branch, or for a pull request's job its number: "PR#7" (GitLab too).
 std::string branch_or_pr(const store::JobRecord& job);
 

@@ -2,11 +2,11 @@
 
 namespace cwf::config {
 
-std::optional<Seconds> parse_duration(std::string_view text) {
-  static constexpr char kUnits[] = {'h', 'm', 's'};
-  static constexpr long kScale[] = {3600, 60, 1};
+std::optional<Seconds> parse_duration(std::string_view text, Seconds max, bool days) {
+  static constexpr char kUnits[] = {'d', 'h', 'm', 's'};
+  static constexpr long kScale[] = {86400, 3600, 60, 1};
   long total = 0;
-  int next_unit = 0;
+  int next_unit = days ? 0 : 1;
   std::size_t i = 0;
   if (text.empty()) return std::nullopt;
   while (i < text.size()) {
@@ -19,13 +19,13 @@ std::optional<Seconds> parse_duration(std::string_view text) {
     }
     if (digits == 0 || i == text.size()) return std::nullopt;
     int unit = next_unit;
-    while (unit < 3 && kUnits[unit] != text[i]) ++unit;
-    if (unit == 3) return std::nullopt;
+    while (unit < 4 && kUnits[unit] != text[i]) ++unit;
+    if (unit == 4) return std::nullopt;
     total += value * kScale[unit];
     next_unit = unit + 1;
     ++i;
   }
-  if (total <= 0 || total > kMaxDuration.count()) return std::nullopt;
+  if (total <= 0 || total > max.count()) return std::nullopt;
   return Seconds{total};
 }
 

@@ -123,6 +123,7 @@ std::optional<Workflow> load_workflow(const yaml::Node& node, std::size_t index,
   if (auto t = load_trigger(r)) w.trigger = std::move(*t);
   if (auto c = read_choice(r, "concurrency", kConcurrency)) w.concurrency = static_cast<Concurrency>(*c);
   load_tasks(r, defaults, w.tasks);
+  if (diags.error_count() == errors) check_review_apps(w, what, diags);
   if (diags.error_count() != errors) return std::nullopt;
   return w;
 }
@@ -236,6 +237,7 @@ const char* to_string(TaskType t) {
     case TaskType::run: return "run";
     case TaskType::script: return "script";
     case TaskType::copy: return "copy";
+    case TaskType::review_app: return "review_app";
   }
   return "?";
 }

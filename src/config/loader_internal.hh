@@ -33,6 +33,13 @@ std::optional<std::size_t> read_choice(MapReader& r, const std::string& key,
 void link_tasks(std::vector<std::optional<Task>>& tasks, std::span<const yaml::Node* const> nodes,
                 const std::string& what, Diagnostics& diags);
 
+// review_app_loader.cc: the keys of a review_app task, and what it needs of
+// the rest of TASK (its app name fits "<app>-pr-<number>").
+extern const std::vector<std::string> kReviewAppKeys;
+void load_review_app(MapReader& r, Task& t, const Defaults& defaults);
+// A workflow's review_app tasks: one at most, on pull requests only.
+void check_review_apps(const Workflow& w, const std::string& what, Diagnostics& diags);
+
 // Reads WORKFLOW's "tasks" list; false when any task is invalid.
 bool load_tasks(MapReader& workflow, const Defaults& defaults, std::vector<Task>& out);
 

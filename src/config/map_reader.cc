@@ -125,15 +125,17 @@ std::optional<bool> MapReader::boolean(const std::string& key) {
   return std::nullopt;
 }
 
-std::optional<Seconds> MapReader::duration(const std::string& key) {
+std::optional<Seconds> MapReader::duration(const std::string& key, Seconds max) {
   const yaml::Node* n = get(key);
   if (!n) return std::nullopt;
   if (n->is_scalar() && yaml::resolve(*n) == yaml::ScalarType::string) {
-    if (auto d = parse_duration(n->value)) return d;
+    if (auto d = parse_duration(n->value, max, max > kMaxDuration)) return d;
   }
   std::string got = n->is_scalar() ? quote(n->value) : yaml::describe(*n);
   diags_.error(n->pos, label(what_, key) + ": bad duration " + got +
-                           "; use hours, minutes and seconds such as 90s, 10m, 1h30m (at most 168h)");
+                           (max > kMaxDuration ? "; use days, hours, minutes and seconds such as 12h, 7d, 1d12h (at most " +
+                                                     std::to_string(max.count() / 86400) + "d)"
+                                               : "; use hours, minutes and seconds such as 90s, 10m, 1h30m (at most 168h)"));
   return std::nullopt;
 }
 

@@ -31,7 +31,8 @@ class MapReader {
 
   std::optional<std::string> string(const std::string& key, bool required = false);
   std::optional<bool> boolean(const std::string& key);
-  std::optional<Seconds> duration(const std::string& key);
+  // Longer than a week only with a MAX beyond: then days too ("14d").
+  std::optional<Seconds> duration(const std::string& key, Seconds max = kMaxDuration);
   // A list of strings; reports an empty list when NON_EMPTY.
   std::optional<std::vector<std::string>> strings(const std::string& key, bool non_empty);
   // A map of NAME: scalar (numbers and booleans are kept as written).

@@ -15,7 +15,7 @@ namespace cwf::config {
 
 enum class Integration { github, gitlab, git };
 enum class Concurrency { queue, cancel_previous, skip_if_running };
-enum class TaskType { build, copy, promote, run, script };
+enum class TaskType { build, copy, promote, review_app, run, script };
 
 const char* to_string(Integration i);
 const char* to_string(Concurrency c);
@@ -31,6 +31,14 @@ struct HealthCheck {
   int expect_max = 399;
 };
 
+// A command run on the rack in a service of an app (convox run).
+struct RackCommand {
+  std::string service, command;
+};
+
+// At most this long, so "<app>-pr-<number>" stays within Convox's 30.
+inline constexpr std::size_t kMaxReviewAppBase = 20;
+
 struct Task {
   TaskType type = TaskType::script;
   std::string name;  // as written, or derived ("build web")
@@ -38,10 +46,11 @@ struct Task {
   bool continue_on_error = false;
   Position pos;
 
-  // build, promote, run, copy (for a copy: where the build goes)
+  // build, promote, run, copy (for a copy: where the build goes); review_app
+  // (the base of its app's name, on the rack)
   std::string app;
   std::string rack;  // empty: the convox CLI's current rack
-  // build
+  // build, review_app
   std::string manifest = "docker-compose.yml";
   bool promote = false;
   std::string description;
@@ -64,9 +73,15 @@ struct Task {
   std::string command;
   // script
   std::vector<std::string> argv;
+  // script: its process's variables; review_app: the review app's environment
   std::map<std::string, std::string> env;
   std::vector<std::string> secrets;  // names taken from the runner's environment
   std::string working_directory;
+  // review_app: around its promotion; deleted when its PR has had no new
+  // head this long; teardown: the runner's own task deleting it.
+  std::optional<RackCommand> before_promote, after_promote;
+  std::optional<Seconds> expire_after;
+  bool teardown = false;
 };
 
 // Pull requests (GitHub) or merge requests (GitLab) into a base branch.

@@ -204,6 +204,10 @@ std::optional<std::string> git_url_error(std::string_view url) {
   return std::nullopt;
 }
 
+std::string review_app_name(std::string_view base, int pull_request) {
+  return std::string(base) + "-pr-" + std::to_string(pull_request);
+}
+
 std::string branch_label(const Trigger& t) {
   if (!t.pull_request) return t.branch;
   return t.pull_request->base == "*" ? "pull requests" : "pull requests into " + t.pull_request->base;

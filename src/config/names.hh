@@ -41,6 +41,9 @@ std::string app_on_rack(std::string_view app, std::string_view rack);
 // URL with any user:password@ replaced by ***@, for messages and logs.
 std::string redact_url(std::string_view url);
 
+// A pull request's review app: "<base>-pr-<number>".
+std::string review_app_name(std::string_view base, int pull_request);
+
 struct Trigger;
 // What a trigger watches, for people: "main", "pull requests into main".
 std::string branch_label(const Trigger& trigger);

@@ -56,6 +56,16 @@ void add_task(Fields& f, const std::string& p, const Task& t, const std::vector<
       put("from.app", js(t.from_app));
       put("from.rack", js(t.from_rack));
       break;
+    case TaskType::review_app:
+      put("manifest", js(t.manifest));
+      for (const auto& [k, v] : t.env) put("environment." + k, js(v));
+      for (auto [key, c] : {std::pair{"before_promote", &t.before_promote}, {"after_promote", &t.after_promote}})
+        if (*c) {
+          put(std::string(key) + ".service", js((*c)->service));
+          put(std::string(key) + ".command", js((*c)->command));
+        }
+      if (t.expire_after) put("expire_after", js(*t.expire_after));
+      break;
     case TaskType::promote:
       break;
   }

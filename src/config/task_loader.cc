@@ -10,7 +10,7 @@ namespace cwf::config {
 namespace {
 
 // In TaskType's order.
-const std::vector<std::string> kTaskTypes = {"build", "copy", "promote", "run", "script"};
+const std::vector<std::string> kTaskTypes = {"build", "copy", "promote", "review_app", "run", "script"};
 const std::vector<std::string> kCommonKeys = {"type", "name", "timeout", "continue_on_error"};
 const std::vector<std::string> kBuildKeys = {"app", "manifest", "promote", "rack", "description",
                                              "build_args", "health_check"};
@@ -22,7 +22,8 @@ const std::vector<std::string> kCopyKeys = {"app", "rack", "build", "from"};
 // What the runner itself puts in every task's environment.
 const std::vector<std::string> kRunnerEnv = {"CONVOX_WORKFLOW", "CONVOX_JOB_ID", "BUILD_GIT_SHA",
                                              "GIT_BRANCH",      "GIT_REPOSITORY", "APP",
-                                             "BUILD_ID",        "RELEASE"};
+                                             "BUILD_ID",        "RELEASE",        "PULL_REQUEST",
+                                             "REVIEW_APP",      "REVIEW_APP_URL"};
 
 std::vector<std::string> with_common(const std::vector<std::string>& extra) {
   std::vector<std::string> keys = kCommonKeys;
@@ -36,10 +37,10 @@ std::vector<std::string> with_common(const std::vector<std::string>& extra) {
 const std::vector<std::string>& keys_for(std::optional<TaskType> type) {
   static const std::vector<std::string> build = with_common(kBuildKeys), promote = with_common(kPromoteKeys),
                                         run = with_common(kRunKeys), script = with_common(kScriptKeys),
-                                        copy = with_common(kCopyKeys);
+                                        copy = with_common(kCopyKeys), review_app = with_common(kReviewAppKeys);
   static const std::vector<std::string> any = [] {
     std::vector<std::string> all = kBuildKeys;
-    for (const auto* more : {&kPromoteKeys, &kRunKeys, &kScriptKeys, &kCopyKeys})
+    for (const auto* more : {&kPromoteKeys, &kRunKeys, &kScriptKeys, &kCopyKeys, &kReviewAppKeys})
       all.insert(all.end(), more->begin(), more->end());
     return with_common(all);
   }();
@@ -50,6 +51,7 @@ const std::vector<std::string>& keys_for(std::optional<TaskType> type) {
     case TaskType::run: return run;
     case TaskType::script: return script;
     case TaskType::copy: return copy;
+    case TaskType::review_app: return review_app;
   }
   return any;
 }
@@ -242,7 +244,7 @@ std::optional<Task> load_task(const yaml::Node& node, const std::string& what,
   if (!type) {
     // Without a type only "missing/unknown type" is worth saying.
     if (!type_node) {
-      diags.error(node.pos, what + ": missing required key 'type' (one of: build, copy, promote, run, script)");
+      diags.error(node.pos, what + ": missing required key 'type' (one of: build, copy, promote, review_app, run, script)");
     } else {
       read_choice(r, "type", kTaskTypes);
     }
@@ -268,6 +270,7 @@ std::optional<Task> load_task(const yaml::Node& node, const std::string& what,
     }
   }
   if (t.type == TaskType::copy) load_copy(r, t, defaults);
+  if (t.type == TaskType::review_app) load_review_app(r, t, defaults);
   if (t.type == TaskType::build) {
     if (auto m = r.string("manifest")) {
       check_relative(r, "manifest", *m);
@@ -287,7 +290,7 @@ std::optional<Task> load_task(const yaml::Node& node, const std::string& what,
     if (auto c = r.string("command", true)) t.command = *c;
   }
   if (t.name.empty() && t.type != TaskType::copy) {  // a copy's name needs its build, found later
-    t.name = to_string(t.type);
+    t.name = t.type == TaskType::review_app ? "review app" : to_string(t.type);
     if (!t.app.empty()) t.name += " " + t.app;
   }
   if (diags.error_count() != errors) return std::nullopt;

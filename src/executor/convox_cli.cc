@@ -57,6 +57,27 @@ std::vector<std::string> import_argv(const std::string& convox, const config::Ta
   return argv;
 }
 
+std::vector<std::string> apps_argv(const std::string& convox, const config::Task& t, const char* verb) {
+  std::vector<std::string> argv = {convox, "apps", verb, t.app};
+  add_rack(argv, t.rack);
+  return argv;
+}
+
+std::vector<std::string> env_set_argv(const std::string& convox, const config::Task& t) {
+  std::vector<std::string> argv = {convox, "env", "set"};
+  for (const auto& [k, v] : t.env) argv.push_back(k + "=" + v);
+  argv.push_back("--app");
+  argv.push_back(t.app);
+  add_rack(argv, t.rack);
+  return argv;
+}
+
+std::vector<std::string> services_argv(const std::string& convox, const config::Task& t) {
+  std::vector<std::string> argv = {convox, "services", "--app", t.app};
+  add_rack(argv, t.rack);
+  return argv;
+}
+
 void BuildOutputScanner::feed(std::string_view chunk) {
   std::size_t start = 0, nl;
   while ((nl = chunk.find('\n', start)) != std::string_view::npos) {
@@ -100,6 +121,16 @@ void BuildOutputScanner::line(std::string_view l) {
   // "Importing build... " comes first, its "OK, RXXXX" once the import is
   // done, with an export's lines maybe between them.
   if (l.find("Importing build...") != std::string_view::npos) importing_ = true;
+  // SERVICE  DOMAIN  PORTS, then "web  web.app.x.convox.cloud  443:3000".
+  if (t.starts_with("SERVICE ") && t.find(" DOMAIN") != std::string_view::npos) services_table_ = true;
+  else if (services_table_ && service_domain_.empty()) {
+    std::size_t gap = t.find_first_of(" \t");
+    std::string_view domain = gap == std::string_view::npos ? std::string_view() : trim(t.substr(gap));
+    domain = domain.substr(0, domain.find_first_of(" \t"));
+    if (domain.find('.') != std::string_view::npos && domain.find(':') == std::string_view::npos &&
+        domain.find('/') == std::string_view::npos && domain.size() < 256)
+      service_domain_ = std::string(domain);
+  }
   if (importing_)
     if (auto r = value_after("OK,"); !r.empty()) release_id_ = r;
 }

@@ -19,6 +19,11 @@ std::vector<std::string> run_argv(const std::string& convox, const config::Task&
 // A copy: `builds export` (the tarball on stdout) piped into `builds import --id`.
 std::vector<std::string> export_argv(const std::string& convox, const config::Task& t, const std::string& build);
 std::vector<std::string> import_argv(const std::string& convox, const config::Task& t);
+// A review app (T.app): `apps info|create|delete APP`, `env set K=V... --app
+// APP` (T.env), `services --app APP`.
+std::vector<std::string> apps_argv(const std::string& convox, const config::Task& t, const char* verb);
+std::vector<std::string> env_set_argv(const std::string& convox, const config::Task& t);
+std::vector<std::string> services_argv(const std::string& convox, const config::Task& t);
 
 // Finds the "Build:   BXXXX" and "Release: RXXXX" lines that end
 // `convox build --id` output, `builds import`'s "Importing build... OK,
@@ -33,12 +38,15 @@ class BuildOutputScanner {
   const std::string& error_line() const { return error_line_; }
   // The first: of a pipeline's commands, the one that failed first.
   const std::string& first_error_line() const { return first_error_line_; }
+  // `convox services`: the first service's DOMAIN in its SERVICE DOMAIN
+  // PORTS table (a service without one has none).
+  const std::string& service_domain() const { return service_domain_; }
 
  private:
   void line(std::string_view l);
   std::string partial_;
-  std::string build_id_, release_id_, error_line_, first_error_line_;
-  bool importing_ = false;
+  std::string build_id_, release_id_, error_line_, first_error_line_, service_domain_;
+  bool importing_ = false, services_table_ = false;
 };
 
 }  // namespace cwf::executor

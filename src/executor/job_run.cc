@@ -38,6 +38,8 @@ Result<std::vector<std::string>> JobRun::environment(const config::Task& t) cons
   if (!build_id_.empty()) job["BUILD_ID"] = build_id_;
   if (!release_.empty()) job["RELEASE"] = release_;
   if (spec_.pull_request) job["PULL_REQUEST"] = std::to_string(*spec_.pull_request);
+  if (!review_app_.empty()) job["REVIEW_APP"] = review_app_;
+  if (!review_app_url_.empty()) job["REVIEW_APP_URL"] = review_app_url_;
   if (spec_.untrusted && t.type == config::TaskType::script && !t.secrets.empty()) {
     config::Task withheld = t;  // a fork's code: nobody in the team reviewed it yet
     withheld.secrets.clear();
@@ -242,6 +244,8 @@ TaskOutcome JobRun::run_task(int index) {
       if (!error.empty()) return task_ended(TaskState::failed, error);
       return run_on_rack(t, release);
     }
+    case config::TaskType::review_app:
+      return t.teardown ? delete_review_app(t) : review_app(t);
   }
   return task_ended(TaskState::failed, "unknown task type");
 }

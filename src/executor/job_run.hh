@@ -44,6 +44,11 @@ class JobRun {
   TaskOutcome promote(const config::Task& t, const std::string& release);
   TaskOutcome run_on_rack(const config::Task& t, const std::string& release);
   TaskOutcome copy(const config::Task& t);
+  // review_app.cc: a pull request's app, created once, deployed each run;
+  // and its deletion (a teardown job's one task).
+  TaskOutcome review_app(const config::Task& t);
+  TaskOutcome delete_review_app(const config::Task& t);
+  store::ReviewApp review_app_key() const;
   // ARGV in CWD with T's environment.
   Result<ProcessSpec> process(const config::Task& t, std::vector<std::string> argv,
                               const std::filesystem::path& cwd) const;
@@ -81,6 +86,7 @@ class JobRun {
   JobLog& log_;
   std::vector<std::string> releases_, builds_;  // by task index: what each build (or copy) made
   std::string build_id_, release_;      // the latest build's, for BUILD_ID and RELEASE
+  std::string review_app_, review_app_url_;  // REVIEW_APP, REVIEW_APP_URL once deployed
   int index_ = 0;
   Clock::time_point deadline_;
   std::int64_t log_synced_ms_ = 0;

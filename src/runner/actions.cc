@@ -78,6 +78,20 @@ server::ActionResult Runner::rerun(std::int64_t id) {
   auto old = store_.get_job(id);
   if (!old) return failure(404, "no job " + std::to_string(id));
   if (old->remote.empty()) return failure(409, "job " + std::to_string(id) + " was not run by a runner (exec)");
+  if (old->teardown) {  // deleting a review app again needs no workflow
+    store::NewJob job;
+    job.workflow = old->workflow;
+    job.repository = old->repository;
+    job.commit_sha = old->commit_sha;
+    job.trigger = "rerun";
+    job.remote = old->remote;
+    job.pull_request = old->pull_request;
+    job.teardown = true;
+    job.integration = old->integration;
+    job.parent_job_id = id;
+    for (const auto& t : old->tasks) job.tasks.emplace_back(t.name, t.type);
+    return enqueue(std::move(job), 201);
+  }
   const config::Workflow* wf = reconciler_.current()->find(old->workflow);
   if (!wf) return failure(409, "workflow '" + old->workflow + "' is no longer in the workflows file");
   store::NewJob job = follow_up(*wf, *old, "rerun");
@@ -85,6 +99,7 @@ server::ActionResult Runner::rerun(std::int64_t id) {
 }
 
 WorkflowPtr Runner::resolve(const store::JobRecord& job) const {
+  if (job.teardown) return teardown_workflow(job);  // the workflow may be gone: its app still goes
   ConfigPtr config = reconciler_.current();
   const config::Workflow* wf = config->find(job.workflow);
   if (!wf) return nullptr;

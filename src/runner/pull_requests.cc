@@ -1,6 +1,8 @@
 // Pull requests: each poll of a remote watched by a pull request workflow
 // reads the forge's list of open PRs (when it may have changed) and the heads
 // the forge publishes as refs, and makes one job per (workflow, PR, head).
+#include <algorithm>
+
 #include "config/names.hh"
 #include "git/remote.hh"
 #include "runner/runner.hh"
@@ -74,6 +76,8 @@ std::optional<std::string> Runner::poll_pull_requests(const std::string& url, co
       if (store_.record_pull_request_head(url, triggered.heads[i], now))
         ids.push_back(store_.create_job(triggered.jobs[i], now));
     store_.forget_pull_requests(url, numbers);
+    auto teardowns = tear_down_review_apps(url, numbers, now);
+    ids.insert(ids.end(), teardowns.begin(), teardowns.end());
     tx.commit();
   }
   {
@@ -86,10 +90,11 @@ std::optional<std::string> Runner::poll_pull_requests(const std::string& url, co
   for (std::int64_t id : ids) {
     auto job = store_.get_job(id);
     if (!job) continue;
-    log::info("pull request job", {{"job", std::to_string(id)}, {"workflow", job->workflow},
+    log::info(job->teardown ? "review app teardown job" : "pull request job",
+              {{"job", std::to_string(id)}, {"workflow", job->workflow},
                                    {"pull_request", std::to_string(*job->pull_request)}, {"branch", job->branch},
                                    {"commit", job->commit_sha.substr(0, 12)}, {"untrusted", job->untrusted ? "yes" : "no"}});
-    supersede_pull_request(url, *job);
+    if (!job->teardown) supersede_pull_request(url, *job);
     if (job->state == store::JobState::waiting) gate_->hold(*job);
     else scheduler_->submit(*job);
   }
@@ -104,6 +109,51 @@ void Runner::supersede_pull_request(const std::string& url, const store::JobReco
     if (!gate_->cancel(older.id, why)) scheduler_->cancel(older.id, why);
     log::info("job superseded", {{"job", std::to_string(older.id)}, {"by", std::to_string(newer.id)}});
   }
+}
+
+std::vector<std::int64_t> Runner::tear_down_review_apps(const std::string& url, const std::vector<int>& open,
+                                                        std::int64_t now) {
+  std::vector<std::int64_t> ids;
+  for (const auto& app : store_.review_apps(url)) {
+    if (app.state != "active") continue;
+    bool closed = std::find(open.begin(), open.end(), app.pull_request) == open.end();
+    bool idle = app.expire_after_ms && app.deployed_at && now - *app.deployed_at > *app.expire_after_ms;
+    if (!closed && !idle) continue;
+    if (!store_.mark_review_app_deleting(app)) continue;
+    store::NewJob job;
+    job.workflow = app.workflow;
+    job.repository = app.repository;
+    job.commit_sha = app.last_commit;
+    job.trigger = "pull_request";
+    job.remote = url;
+    job.pull_request = app.pull_request;
+    job.teardown = true;
+    // Its state is not posted: the PR's head carries its deploy's status.
+    job.integration = "git";
+    job.tasks = {{"delete " + config::app_on_rack(app.app, app.rack), "review_app"}};
+    ids.push_back(store_.create_job(job, now));
+    log::info(closed ? "the pull request is closed: its review app goes" : "the review app was idle: it goes",
+              {{"app", config::app_on_rack(app.app, app.rack)}, {"pull_request", std::to_string(app.pull_request)},
+               {"job", std::to_string(ids.back())}});
+  }
+  return ids;
+}
+
+WorkflowPtr Runner::teardown_workflow(const store::JobRecord& job) const {
+  if (!job.pull_request) return nullptr;
+  auto app = store_.review_app(job.remote, job.workflow, *job.pull_request);
+  if (!app) return nullptr;
+  config::Task del;
+  del.type = config::TaskType::review_app;
+  del.teardown = true;
+  del.name = "delete " + config::app_on_rack(app->app, app->rack);
+  del.app = app->app;
+  del.rack = app->rack;
+  del.timeout = std::chrono::seconds(1800);
+  auto wf = std::make_shared<config::Workflow>();
+  wf->name = job.workflow;
+  wf->tasks.push_back(std::move(del));
+  return wf;
 }
 
 }  // namespace cwf::runner

@@ -83,6 +83,12 @@ class Runner : public server::RunnerView {
   // supersedes the PR's older jobs.
   std::optional<std::string> poll_pull_requests(const std::string& url, const std::map<int, std::string>& refs);
   void supersede_pull_request(const std::string& url, const store::JobRecord& newer);
+  // The review apps of URL whose PR is not in OPEN, or idle past their
+  // expire_after: a teardown job each, once (in the caller's transaction).
+  std::vector<std::int64_t> tear_down_review_apps(const std::string& url, const std::vector<int>& open,
+                                                  std::int64_t now);
+  // A teardown job's one task: delete its review app.
+  WorkflowPtr teardown_workflow(const store::JobRecord& job) const;
   // config_sources.cc
   void check_config_branch(const std::string& url, const Heads& now);
   void check_config_file();

@@ -44,7 +44,8 @@ void Scheduler::enqueue(const store::JobRecord& job, bool admit_it) {
     end_unstarted(job.id, store::JobState::cancelled, "the workflow is no longer in the workflows file");
     return;
   }
-  Slot slot{job.id, job.workflow, apps_of(*wf)};
+  std::string turn = job.pull_request ? job.workflow + "#" + std::to_string(*job.pull_request) : job.workflow;
+  Slot slot{job.id, turn, apps_of(*wf, job.pull_request)};
   if (admit_it) {
     std::vector<Slot> queued, running;
     for (const auto& q : queued_) queued.push_back(q.slot);

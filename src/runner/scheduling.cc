@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "config/names.hh"
+
 namespace cwf::runner {
 namespace {
 
@@ -13,10 +15,13 @@ bool overlaps(const std::set<std::string>& a, const std::set<std::string>& b) {
 
 }  // namespace
 
-std::set<std::string> apps_of(const config::Workflow& w) {
+std::set<std::string> apps_of(const config::Workflow& w, std::optional<int> pull_request) {
   std::set<std::string> apps;
-  for (const auto& t : w.tasks)
-    if (t.type != config::TaskType::script && !t.app.empty()) apps.insert(t.rack + "/" + t.app);
+  for (const auto& t : w.tasks) {
+    if (t.type == config::TaskType::script || t.app.empty()) continue;
+    bool review = t.type == config::TaskType::review_app && !t.teardown && pull_request;
+    apps.insert(t.rack + "/" + (review ? config::review_app_name(t.app, *pull_request) : t.app));
+  }
   return apps;
 }
 

@@ -6,6 +6,7 @@
 // push order, so an older release is never promoted after a newer one.
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,12 +17,13 @@ namespace cwf::runner {
 
 struct Slot {
   std::int64_t job = 0;
-  std::string workflow;
+  std::string workflow;  // a pull request's job: "workflow#N", so PRs run side by side
   std::set<std::string> apps;  // "rack/app" (rack empty: the CLI's current one)
 };
 
-// The apps a workflow's tasks act on.
-std::set<std::string> apps_of(const config::Workflow& w);
+// The apps a workflow's tasks act on; a review_app task's is the review app
+// of PULL_REQUEST ("web-pr-7").
+std::set<std::string> apps_of(const config::Workflow& w, std::optional<int> pull_request = std::nullopt);
 
 // The queued jobs (oldest first) that may start now: at most MAX_PARALLEL
 // running in all; one job of a workflow at a time, in order; a job waits while

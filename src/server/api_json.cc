@@ -62,6 +62,20 @@ nlohmann::ordered_json config_json(const runner::ConfigStatus& s) {
           {"workflows", s.workflows}};
 }
 
+nlohmann::ordered_json review_app_json(const store::ReviewApp& a) {
+  return {{"repository", a.repository},
+          {"workflow", a.workflow},
+          {"pull_request", a.pull_request},
+          {"app", a.app},
+          {"rack", a.rack},
+          {"url", a.url},
+          {"state", a.state},
+          {"last_commit", a.last_commit},
+          {"created_at", a.created_at},
+          {"deployed_at", optional_value(a.deployed_at)},
+          {"deleted_at", optional_value(a.deleted_at)}};
+}
+
 nlohmann::ordered_json workflow_json(const config::Workflow& w, const store::JobRecord* last, bool watching) {
   auto tasks = nlohmann::ordered_json::array();
   for (const auto& t : w.tasks) tasks.push_back({{"name", t.name}, {"type", config::to_string(t.type)}});

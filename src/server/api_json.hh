@@ -10,6 +10,7 @@
 namespace cwf::server {
 
 nlohmann::ordered_json job_json(const store::JobRecord& job, bool with_tasks);
+nlohmann::ordered_json review_app_json(const store::ReviewApp& app);
 nlohmann::ordered_json config_json(const runner::ConfigStatus& status);
 nlohmann::ordered_json workflow_json(const config::Workflow& w, const store::JobRecord* last_job, bool watching);
 

@@ -59,7 +59,19 @@ void HttpServer::api_routes() {
     if (!parse_int(req.matches[1], id)) return error_reply(res, 404, "no such job");
     auto job = store_.get_job(id);
     if (!job) return error_reply(res, 404, "no job " + std::string(req.matches[1]));
-    json_reply(res, 200, job_json(*job, true));
+    auto body = job_json(*job, true);
+    auto app = job->pull_request ? store_.review_app(job->remote, job->workflow, *job->pull_request) : std::nullopt;
+    body["review_app"] = app ? review_app_json(*app) : nlohmann::ordered_json();
+    json_reply(res, 200, body);
+  });
+  s.route("GET", "/api/review-apps", [this](const httplib::Request& req, httplib::Response& res) {
+    std::string state = req.get_param_value("state");
+    if (!state.empty() && state != "active" && state != "deleting" && state != "deleted")
+      return error_reply(res, 400, "state: active, deleting or deleted");
+    auto list = nlohmann::ordered_json::array();
+    for (const auto& a : store_.review_apps())
+      if (state.empty() || a.state == state) list.push_back(review_app_json(a));
+    json_reply(res, 200, {{"review_apps", std::move(list)}});
   });
   s.route("GET", R"(/api/jobs/(\d+)/log)", [this](const httplib::Request& req, httplib::Response& res) {
     std::int64_t id = 0, from = 0;

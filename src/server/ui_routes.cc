@@ -50,7 +50,8 @@ void HttpServer::ui_routes() {
       in.seekg(static_cast<std::streamoff>(skipped));
       log.assign(std::istreambuf_iterator<char>(in), {});
     }
-    res.set_content(render_job(*job, log, skipped, !options_.api_token.empty()), "text/html; charset=utf-8");
+    auto app = job->pull_request ? store_.review_app(job->remote, job->workflow, *job->pull_request) : std::nullopt;
+    res.set_content(render_job(*job, log, skipped, !options_.api_token.empty(), app), "text/html; charset=utf-8");
   });
   // The buttons: the API's actions with the token as a form field, then back
   // to a job's page. The token counts only in the body (a URL's query ends

@@ -48,6 +48,17 @@ std::string branch_cell(const store::JobRecord& j) {
   return pr + " <code>" + html_escape(j.branch) + "</code>";
 }
 
+// "Review app web-pr-7 on acme/dev: https://... (active)", linked.
+std::string review_app_line(const std::optional<store::ReviewApp>& app) {
+  if (!app) return "";
+  std::string where = html_escape(app->app) + (app->rack.empty() ? "" : " on " + html_escape(app->rack));
+  // The URL is the rack's "https://" + a domain the CLI printed; only such a one is a link.
+  std::string url = app->url.rfind("https://", 0) == 0 ? "<a id=\"review-app\" href=\"" + html_escape(app->url) + "\">" +
+                                                             html_escape(app->url) + "</a>"
+                                                       : "no URL";
+  return "<p>Review app " + where + ": " + url + " (" + html_escape(app->state) + ")</p>\n";
+}
+
 std::string page(const std::string& title, const std::string& body, bool refresh) {
   return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
          "</title>" + (refresh ? "<meta http-equiv=\"refresh\" content=\"2\">" : "") + kStyle + "</head><body>\n" +
@@ -127,7 +138,8 @@ std::string render_action_error(std::int64_t job, int status, const std::string&
               false);
 }
 
-std::string render_job(const store::JobRecord& j, const std::string& log, std::uint64_t truncated, bool actions) {
+std::string render_job(const store::JobRecord& j, const std::string& log, std::uint64_t truncated, bool actions,
+                       const std::optional<store::ReviewApp>& app) {
   bool running = !store::is_final(j.state);
   std::string b = "<p><a href=\"/\">&larr; all jobs</a></p>\n<h1>Job " + std::to_string(j.id) + ": " +
                   html_escape(j.workflow) + "</h1>\n<p>" + dot(color_of(j.state), store::to_string(j.state)) +
@@ -138,7 +150,7 @@ std::string render_job(const store::JobRecord& j, const std::string& log, std::u
                   (j.parent_job_id ? ", rerun of <a href=\"/jobs/" + std::to_string(*j.parent_job_id) + "\">job " +
                                          std::to_string(*j.parent_job_id) + "</a>"
                                    : "") +
-                  "</p>\n<table id=\"tasks\"><tr><th></th><th>task</th><th>type</th><th>duration</th><th>build</th>"
+                  "</p>\n" + review_app_line(app) + "<table id=\"tasks\"><tr><th></th><th>task</th><th>type</th><th>duration</th><th>build</th>"
                   "<th>release</th><th>reason</th></tr>\n";
   for (const auto& t : j.tasks)
     b += "<tr><td>" + dot(task_color(t.state), store::to_string(t.state)) + "</td><td>" + html_escape(t.name) +

@@ -18,7 +18,9 @@ std::string render_index(const runner::ConfigStatus& status, const config::Confi
                          const std::vector<store::JobRecord>& jobs, std::optional<std::int64_t> older);
 // LOG: the job's log, or its end when long (TRUNCATED bytes left out before it).
 // ACTIONS: show cancel / rerun / promote forms (the runner has an API token).
-std::string render_job(const store::JobRecord& job, const std::string& log, std::uint64_t truncated, bool actions);
+// APP: the review app of JOB's pull request, if the runner made one.
+std::string render_job(const store::JobRecord& job, const std::string& log, std::uint64_t truncated, bool actions,
+                       const std::optional<store::ReviewApp>& app = std::nullopt);
 // A page saying an action failed, with a link back to the job.
 std::string render_action_error(std::int64_t job, int status, const std::string& message);
 

@@ -46,7 +46,7 @@ TaskRecord read_task(SQLite::Statement& t) {
 
 const char* const kJobColumns =
     "id, workflow, repository, branch, commit_sha, trigger, state, reason, parent_job_id, created_at, started_at, "
-    "finished_at, remote, promote_task, integration, pull_request, pull_request_url, untrusted";
+    "finished_at, remote, promote_task, integration, pull_request, pull_request_url, untrusted, teardown";
 
 JobRecord read_job(SQLite::Statement& q) {
   JobRecord j;
@@ -68,6 +68,7 @@ JobRecord read_job(SQLite::Statement& q) {
   j.pull_request = optional_int(q.getColumn(15));
   j.pull_request_url = q.getColumn(16).getString();
   j.untrusted = q.getColumn(17).getInt() != 0;
+  j.teardown = q.getColumn(18).getInt() != 0;
   return j;
 }
 
@@ -157,6 +158,7 @@ std::int64_t JobStore::create_job(const NewJob& job, std::int64_t now) {
     bind_optional(q, 12, job.pull_request);
     q.bind(13, job.pull_request_url);
     q.bind(14, job.untrusted ? 1 : 0);
+    q.bind(15, job.teardown ? 1 : 0);
     q.exec();
     std::int64_t id = impl_->db.getLastInsertRowid();
     auto& t = *impl_->insert_task;

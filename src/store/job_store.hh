@@ -54,6 +54,7 @@ struct JobRecord {
   std::optional<int> pull_request;  // the PR/MR whose head it runs
   std::string pull_request_url;     // its page on the forge
   bool untrusted = false;           // a fork's PR: its scripts get no secrets, no rack credentials
+  bool teardown = false;            // deletes the review app of its (remote, workflow, PR)
   std::vector<TaskRecord> tasks;  // filled by get_job
 };
 
@@ -67,7 +68,22 @@ struct NewJob {
   std::optional<int> pull_request;
   std::string pull_request_url;
   bool untrusted = false;
+  bool teardown = false;
   JobState state = JobState::queued;  // or waiting: held by the commit-status gate
+};
+
+// A review app the runner created for a pull request (review_app tasks).
+struct ReviewApp {
+  std::string remote, workflow;
+  int pull_request = 0;
+  std::string repository, app, rack;
+  std::int64_t created_at = 0;
+  std::string last_commit;
+  std::optional<std::int64_t> deployed_at;
+  std::string url;
+  std::optional<std::int64_t> expire_after_ms;
+  std::string state = "active";  // active, deleting (its teardown job exists), deleted
+  std::optional<std::int64_t> deleted_at;
 };
 
 // A head of a pull request that made jobs of a workflow.
@@ -201,6 +217,17 @@ class JobStore {
   void forget_pull_requests(const std::string& remote, const std::vector<int>& open);
   // Unfinished jobs of WORKFLOW for PR NUMBER of REMOTE, oldest first.
   std::vector<JobRecord> pull_request_jobs(const std::string& remote, const std::string& workflow, int number) const;
+  // Review apps (review_apps.cc). The one of (REMOTE, WORKFLOW, PR), if the runner created it.
+  std::optional<ReviewApp> review_app(const std::string& remote, const std::string& workflow, int pull_request) const;
+  // All of them (REMOTE empty) or REMOTE's, newest first, deleted ones too.
+  std::vector<ReviewApp> review_apps(const std::string& remote = "") const;
+  // APP was created: recorded (again, if its PR's app was deleted before).
+  void record_review_app_created(const ReviewApp& app);
+  void record_review_app_deployed(const ReviewApp& key, const std::string& commit, const std::string& url,
+                                  std::optional<std::int64_t> expire_after_ms, std::int64_t now);
+  // active -> deleting; false when it was not active (a teardown exists, or it is gone).
+  bool mark_review_app_deleting(const ReviewApp& key);
+  void record_review_app_deleted(const ReviewApp& key, std::int64_t now);
   // Ends the jobs a previous runner left running: `interrupted`, logs kept,
   // never re-run. Returns their ids. Jobs of `exec` are left alone.
   std::vector<std::int64_t> interrupt_unfinished(std::int64_t now);

@@ -27,3 +27,13 @@ TEST_CASE("durations format canonically") {
   CHECK(format_duration(Seconds{3600}) == "1h");
   CHECK(format_duration(Seconds{3605}) == "1h5s");
 }
+
+TEST_CASE("days, where a longer duration is allowed") {
+  using namespace cwf::config;
+  CHECK(parse_duration("7d", Seconds{90 * 86400}, true) == Seconds{7 * 86400});
+  CHECK(parse_duration("1d12h", Seconds{90 * 86400}, true) == Seconds{36 * 3600});
+  CHECK(parse_duration("30d", Seconds{90 * 86400}, true) == Seconds{30 * 86400});
+  CHECK_FALSE(parse_duration("91d", Seconds{90 * 86400}, true));
+  CHECK_FALSE(parse_duration("1h1d", Seconds{90 * 86400}, true));
+  CHECK_FALSE(parse_duration("7d"));  // timeouts stay within hours
+}

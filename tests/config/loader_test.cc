@@ -347,3 +347,41 @@ workflows:
   CHECK(errors("{integration: github, repository: a/b, pull_request: [main]}").size() == 1);
   CHECK(errors("{integration: github, repository: a/b}")[0].find("missing required key 'branch'") != std::string::npos);
 }
+
+TEST_CASE("review_app tasks: their fields, defaults, and one per pull request workflow") {
+  Config c = must_load(R"(version: 1
+defaults: {rack: acme/dev, manifest: convox.yml}
+workflows:
+  - name: review
+    trigger: {integration: github, repository: acme/web, pull_request: {base: main}}
+    tasks:
+      - type: review_app
+        app: web
+        environment: {RAILS_ENV: review}
+        before_promote: {service: web, command: bin/migrate}
+        expire_after: 1d12h
+)");
+  const Task& t = c.workflows[0].tasks[0];
+  CHECK(t.type == TaskType::review_app);
+  CHECK(t.name == "review app web");
+  CHECK(t.rack == "acme/dev");
+  CHECK(t.manifest == "convox.yml");
+  CHECK(t.env == std::map<std::string, std::string>{{"RAILS_ENV", "review"}});
+  REQUIRE(t.before_promote);
+  CHECK((t.before_promote->service == "web" && t.before_promote->command == "bin/migrate"));
+  CHECK_FALSE(t.after_promote);
+  CHECK(t.expire_after == Seconds{36 * 3600});
+  CHECK(review_app_name(t.app, 42) == "web-pr-42");
+
+  auto two = load_string("t.yml", R"(version: 1
+workflows:
+  - name: review
+    trigger: {integration: github, repository: acme/web, pull_request: }
+    tasks:
+      - {type: review_app, app: web}
+      - {type: review_app, app: api, name: api}
+)");
+  REQUIRE(two.diags.items().size() == 1);
+  CHECK(format_diagnostic("t.yml", two.diags.items()[0]) ==
+        "t.yml:7:9: error: workflow 'review': task 'api': one review_app per workflow (tasks has 'review app web' already)");
+}

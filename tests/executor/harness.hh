@@ -31,6 +31,8 @@ struct Harness {
   executor::ExecutorOptions options;
   executor::LocalLauncher launcher;
   std::string branch = "main";
+  std::optional<int> pull_request;  // a pull request's job (review apps)
+  std::string remote;
 
   Harness() {
     std::filesystem::create_directories(repo);
@@ -52,9 +54,9 @@ struct Harness {
     config = std::move(r.config);
   }
 
-  // Runs the first workflow on the repository's HEAD.
-  store::JobRecord run(const executor::CancelToken* cancel = nullptr) {
-    REQUIRE(config.has_value());
+  // Runs the first workflow on the repository's HEAD (or WORKFLOW).
+  store::JobRecord run(const executor::CancelToken* cancel = nullptr, const config::Workflow* workflow = nullptr) {
+    REQUIRE((config.has_value() || workflow));
     options.base_env.clear();
     for (char** e = environ; *e; ++e) options.base_env.emplace_back(*e);
     for (const auto& e : extra_env) options.base_env.push_back(e);
@@ -66,8 +68,9 @@ struct Harness {
     executor::Executor exec(*store, launcher, options);
     auto commit = git::resolve_commit(repo.string(), "HEAD");
     REQUIRE(commit.ok());
-    const config::Workflow& wf = config->workflows.at(0);
-    executor::JobSpec spec{&wf, wf.trigger.repository, branch, commit->sha, "exec", "", std::nullopt, false};
+    const config::Workflow& wf = workflow ? *workflow : config->workflows.at(0);
+    executor::JobSpec spec{&wf, wf.trigger.repository, branch, commit->sha, pull_request ? "pull_request" : "exec",
+                           remote, pull_request, false};
     std::int64_t id = exec.create(spec);
     auto workspace = tmp.path() / ("ws-" + std::to_string(id));
     REQUIRE(git::checkout_workspace(repo.string(), commit->sha, workspace).ok());

@@ -71,7 +71,7 @@ YML
 git -C "$tmp/ops" commit -qam "a typo" && git -C "$tmp/ops" push -q origin main
 bad=$(head_of ops)
 wait_for "the invalid revision is rejected" 10 in_log r.log "rejected the workflows file; the last good one keeps running revision=$bad last_applied_revision=$removed"
-check "the log has the error's place, not the file's text" in_log r.log ".convox-workflows.yml:9:20: error: workflow 'broken': tasks[0]: type: unknown value '…' (expected one of: build, copy, promote, run, script); did you mean 'build'?"
+check "the log has the error's place, not the file's text" in_log r.log ".convox-workflows.yml:9:20: error: workflow 'broken': tasks[0]: type: unknown value '…' (expected one of: build, copy, promote, review_app, run, script); did you mean 'build'?"
 check "the unknown key: its place only" in_log r.log ".convox-workflows.yml:10:1: error: file: unknown key '…'"
 if grep -q "s3cr3t-salt\|biuld" "$tmp/r.log" "$data/state.json"; then fail "the log or state.json quote the rejected file"; else ok; fi
 run "status says not ready" 1 "$bin" status --data-dir "$data" --format json

@@ -16,6 +16,7 @@ fake_pid=""
 trap 'stop_all_runners; [ -n "$fake_pid" ] && kill "$fake_pid"; [ -z "${KEEP:-}" ] && rm -rf "$tmp"' EXIT
 . "$src/tests/cli/lib.sh"
 . "$src/tests/runner/lib.sh"
+. "$src/tests/runner/pr_lib.sh"
 http() { /usr/bin/python3 "$src/tests/runner/fetch.py" "$@" >"$tmp/out" 2>"$tmp/err"; }
 
 "$fake_bin" "$tmp/forge.port" &
@@ -23,57 +24,6 @@ fake_pid=$!
 wait_for "the stand-in forge listens" 10 test -s "$tmp/forge.port"
 api="http://127.0.0.1:$(cat "$tmp/forge.port")"
 
-# The open PRs the stand-in lists: each "NUMBER:BRANCH:HEAD_REPO[:draft][:base=B]",
-# in the shape of GET /repos/{o}/{r}/pulls (the fixture's pull_request object).
-open_prs() {
-  /usr/bin/python3 - "$src/tests/fixtures/webhooks/github-webhooks/pull_request_opened.payload.json" "$tmp" "$@" >"$tmp/pulls.json" <<'PY'
-import json, subprocess, sys
-fixture, tmp, specs = sys.argv[1], sys.argv[2], sys.argv[3:]
-template = json.load(open(fixture))["pull_request"]
-out = []
-for spec in specs:
-    number, branch, repo, *rest = spec.split(":")
-    pr = json.loads(json.dumps(template))
-    pr["number"] = int(number)
-    pr["state"] = "open"
-    pr["html_url"] = f"https://github.com/acme/web/pull/{number}"
-    sha = subprocess.run(["git", "-C", f"{tmp}/web.git", "rev-parse", f"refs/pull/{number}/head"],
-                         capture_output=True, text=True).stdout.strip()
-    pr["head"].update(sha=sha, ref=branch)
-    pr["head"]["repo"]["full_name"] = repo
-    pr["base"]["ref"] = "main"
-    pr["base"]["repo"]["full_name"] = "acme/web"
-    pr["draft"] = "draft" in rest
-    for r in rest:
-        if r.startswith("base="): pr["base"]["ref"] = r[5:]
-    out.append(pr)
-print(json.dumps(out))
-PY
-  http PUT "$api/_fake/github-pulls/acme/web" -H "Content-Type: application/json" --body-file "$tmp/pulls.json"
-  grep -qx 200 <(head -1 "$tmp/out") || fail "the stand-in took no PR list: $(head -1 "$tmp/out")"
-}
-# pr_push NUMBER BRANCH [FILE]: a commit on BRANCH of the clone, published as PR NUMBER's head.
-pr_push() {
-  git -C "$tmp/web" checkout -q -B "$2" main
-  push web "$2" "${3:-change.txt}"
-  git -C "$tmp/web" push -q -f origin "HEAD:refs/pull/$1/head"
-  git -C "$tmp/web" checkout -q main
-}
-# pr_hook ACTION NUMBER: a signed pull_request delivery (a hint: what runs is read from the forge and git).
-hooks=0
-pr_hook() {
-  hooks=$((hooks + 1))
-  /usr/bin/python3 - "$src/tests/fixtures/webhooks/github-webhooks/pull_request_opened.payload.json" "$1" "$2" \
-    >"$tmp/hook.json" <<'PY'
-import json, sys
-p = json.load(open(sys.argv[1]))
-p["action"], p["number"] = sys.argv[2], int(sys.argv[3])
-p["repository"]["full_name"] = "acme/web"
-print(json.dumps(p))
-PY
-  http POST "$base/hooks/github" -H "X-GitHub-Event: pull_request" -H "X-GitHub-Delivery: d-$hooks" \
-    -H "Content-Type: application/json" --body-file "$tmp/hook.json" --github-secret "s3cret"
-}
 # pr_jobs WORKFLOW: how many jobs the workflow has.
 pr_jobs() { count_jobs "$data" --workflow "$1"; }
 # job_json ID KEY...: a field of GET /api/jobs/ID.
