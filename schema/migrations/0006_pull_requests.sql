@@ -67,5 +67,6 @@ CREATE TABLE review_apps (
   expire_after_ms INTEGER,
   state           TEXT    NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'deleting', 'deleted')),
   deleted_at      INTEGER,
+  deployment_id   TEXT    NOT NULL DEFAULT '',  -- the GitHub deployment / GitLab environment reporting it
   PRIMARY KEY (remote, workflow, pull_request)
 );

@@ -61,6 +61,19 @@ struct PullRequestList {
   bool ok() const { return error.empty(); }
 };
 
+// A review app deployed: a GitHub deployment (environment ENVIRONMENT,
+// transient, its status success with the URLs), or a GitLab environment
+// with its external URL.
+struct Deployment {
+  std::string environment;  // review/pr-7
+  std::string sha, url, log_url, description;
+};
+struct DeployResult {
+  std::string id;     // the deployment's (GitHub) or environment's (GitLab)
+  std::string error;  // what the forge said, when it did not take it
+  bool ok() const { return error.empty(); }
+};
+
 class ForgeApi {
  public:
   virtual ~ForgeApi() = default;
@@ -70,6 +83,9 @@ class ForgeApi {
   // Every open PR/MR of REPOSITORY (GitHub GET /repos/{r}/pulls?state=open,
   // GitLab GET /projects/:id/merge_requests?state=opened), all pages.
   virtual PullRequestList open_pull_requests(const std::string& repository) = 0;
+  virtual DeployResult deploy(const std::string& repository, const Deployment& d) = 0;
+  // The deployment ID made inactive (GitHub) / the environment stopped (GitLab).
+  virtual HttpReply retire(const std::string& repository, const std::string& id) = 0;
   virtual const ForgeHttp& http() const = 0;
   virtual ForgeHttp& http() = 0;
 };
@@ -91,6 +107,15 @@ std::optional<std::string> gitlab_contexts(const std::vector<std::string>& pages
 std::optional<std::string> add_github_pulls(std::string_view page, const std::string& repository,
                                             std::vector<PullRequest>& into);
 std::optional<std::string> add_gitlab_merge_requests(std::string_view page, std::vector<PullRequest>& into);
+
+// Deployments' documented bodies, and the "id" of a created object (a
+// positive integer, as text), empty when BODY has none.
+std::string github_deployment_body(const Deployment& d);
+std::string github_deployment_status_body(const Deployment& d, const char* state);
+std::string gitlab_environment_body(const Deployment& d);
+std::string created_id(std::string_view body);
+// GitLab's GET .../environments?name=N: the id of the one named N.
+std::string gitlab_environment_id(std::string_view body, const std::string& name);
 
 // The documented request bodies.
 std::string github_status_body(const StatusPost& post);

@@ -1,6 +1,6 @@
 // GitHub's REST API: the combined status and the check runs of a commit
 // (GET /repos/{owner}/{repo}/commits/{sha}/status, .../check-runs), and
-// POST /repos/{owner}/{repo}/statuses/{sha}; the open pull requests.
+// POST /repos/{owner}/{repo}/statuses/{sha}; the open pull requests; deployments.
 #include "forge/forge.hh"
 
 namespace cwf::forge {
@@ -43,6 +43,25 @@ class GitHub : public ForgeApi {
     for (std::size_t i = 0; out.ok() && i < pages.size(); ++i)
       if (auto bad = add_github_pulls(pages[i], repository, out.open)) out.error = "GitHub: " + *bad;
     return out;
+  }
+
+  DeployResult deploy(const std::string& repository, const Deployment& d) override {
+    DeployResult out;
+    HttpReply made = http_.post_json("/repos/" + repository + "/deployments", github_deployment_body(d));
+    out.id = made.ok() ? created_id(made.body) : "";
+    if (out.id.empty()) {
+      out.error = "GitHub deployment: " + (made.ok() ? std::string("no id in the reply") : made.error);
+      return out;
+    }
+    HttpReply status = http_.post_json("/repos/" + repository + "/deployments/" + out.id + "/statuses",
+                                       github_deployment_status_body(d, "success"));
+    if (!status.ok()) out.error = "GitHub deployment status: " + status.error;
+    return out;
+  }
+
+  HttpReply retire(const std::string& repository, const std::string& id) override {
+    return http_.post_json("/repos/" + repository + "/deployments/" + id + "/statuses",
+                           github_deployment_status_body(Deployment{}, "inactive"));
   }
 
   HttpReply post(const std::string& repository, const std::string& sha, const StatusPost& post) override {

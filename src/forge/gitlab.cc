@@ -1,6 +1,6 @@
 // GitLab's REST API: GET /projects/{id}/repository/commits/{sha}/statuses
 // (all=true: every try of every job) and POST /projects/{id}/statuses/{sha};
-// {id} is the project's path, URL-encoded; the open merge requests.
+// {id} is the project's path, URL-encoded; the open merge requests; environments.
 #include "forge/forge.hh"
 
 namespace cwf::forge {
@@ -39,6 +39,24 @@ class GitLab : public ForgeApi {
     for (std::size_t i = 0; out.ok() && i < pages.size(); ++i)
       if (auto bad = add_gitlab_merge_requests(pages[i], out.open)) out.error = "GitLab: " + *bad;
     return out;
+  }
+
+  DeployResult deploy(const std::string& repository, const Deployment& d) override {
+    DeployResult out;
+    const std::string environments = "/projects/" + url_encode(repository) + "/environments";
+    HttpReply made = http_.post_json(environments, gitlab_environment_body(d));
+    if (made.ok()) {
+      out.id = created_id(made.body);
+    } else if (made.status == 400 || made.status == 409) {  // it exists: the PR's earlier deploy made it
+      HttpReply found = http_.get(environments + "?name=" + url_encode(d.environment));
+      if (found.ok()) out.id = gitlab_environment_id(found.body, d.environment);
+    }
+    if (out.id.empty()) out.error = "GitLab environment: " + (made.ok() ? std::string("no id in the reply") : made.error);
+    return out;
+  }
+
+  HttpReply retire(const std::string& repository, const std::string& id) override {
+    return http_.post_json("/projects/" + url_encode(repository) + "/environments/" + id + "/stop", "{}");
   }
 
   HttpReply post(const std::string& repository, const std::string& sha, const StatusPost& post) override {

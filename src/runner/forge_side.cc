@@ -45,6 +45,7 @@ void Runner::start_forges() {
       log::info("commit statuses are not posted to this forge: no token",
                 {{"forge", forge}, {"token", std::string(forge) == "github" ? "GITHUB_TOKEN" : "GITLAB_TOKEN"}});
   reporter_ = std::make_unique<StatusReporter>(posters, options_.public_url);
+  deployments_ = std::make_unique<DeploymentReporter>(posters, store_, options_.public_url);
   Gate::Hooks hooks;
   hooks.passed = [this](const store::JobRecord& job) { scheduler_->submit(job); };
   hooks.waiting = [this](const store::JobRecord& job) { reporter_->job(job); };
@@ -57,6 +58,7 @@ void Runner::stop_forges() {
   for (forge::ForgeApi* f : {github_.get(), gitlab_.get()}) f->http().abort();
   gate_->stop();  // waiting jobs stay waiting, for the next start
   reporter_->stop();
+  deployments_->stop();
 }
 
 void Runner::report(std::int64_t id) {
@@ -100,6 +102,17 @@ void Runner::report_config(const std::string& sha, const std::vector<std::string
   post.description = errors.empty() ? options_.config_path + " is valid" : errors.front();
   if (!options_.public_url.empty()) post.target_url = options_.public_url + "/";
   reporter_->post(repo->first, repo->second, sha, post);
+}
+
+void Runner::review_app_ended(const store::JobRecord& job) {
+  auto done = store_.get_job(job.id);
+  if (!deployments_ || !done || !done->pull_request || done->state != store::JobState::succeeded) return;
+  auto repo = forge_repository(done->remote, options_.forges);
+  auto app = store_.review_app(done->remote, done->workflow, *done->pull_request);
+  if (!repo || !app) return;
+  if (done->teardown && app->state == "deleted") deployments_->deleted(repo->first, repo->second, *app);
+  else if (!done->teardown && app->state == "active" && app->last_commit == done->commit_sha)
+    deployments_->deployed(repo->first, repo->second, *app, done->id);
 }
 
 void Runner::check_branch_config(const std::string& url, const store::HeadChange& change) {

@@ -16,6 +16,7 @@
 
 #include "executor/executor.hh"
 #include "forge/forge.hh"
+#include "runner/deployments.hh"
 #include "runner/gate.hh"
 #include "runner/reconciler.hh"
 #include "runner/scheduler.hh"
@@ -107,6 +108,8 @@ class Runner : public server::RunnerView {
   void stop_forges();
   void report(std::int64_t job);
   void report_config(const std::string& sha, const std::vector<std::string>& errors);
+  // A pull request's job ended: its review app's deployment on the forge.
+  void review_app_ended(const store::JobRecord& job);
   // A branch of the config repository other than the config branch moved:
   // its workflows file is checked and the verdict posted (pull requests).
   void check_branch_config(const std::string& url, const store::HeadChange& change);
@@ -125,6 +128,7 @@ class Runner : public server::RunnerView {
   std::unique_ptr<watcher::Poller> poller_;
   std::unique_ptr<forge::ForgeApi> github_, gitlab_;
   std::unique_ptr<StatusReporter> reporter_;
+  std::unique_ptr<DeploymentReporter> deployments_;
   std::unique_ptr<Gate> gate_;
   std::unique_ptr<server::HttpServer> http_;  // last: stopped first
   std::string listening_;

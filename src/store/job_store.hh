@@ -84,6 +84,7 @@ struct ReviewApp {
   std::optional<std::int64_t> expire_after_ms;
   std::string state = "active";  // active, deleting (its teardown job exists), deleted
   std::optional<std::int64_t> deleted_at;
+  std::string deployment_id;  // on the forge: its GitHub deployment or GitLab environment
 };
 
 // A head of a pull request that made jobs of a workflow.
@@ -228,6 +229,7 @@ class JobStore {
   // active -> deleting; false when it was not active (a teardown exists, or it is gone).
   bool mark_review_app_deleting(const ReviewApp& key);
   void record_review_app_deleted(const ReviewApp& key, std::int64_t now);
+  void record_review_app_deployment(const ReviewApp& key, const std::string& deployment_id);
   // Ends the jobs a previous runner left running: `interrupted`, logs kept,
   // never re-run. Returns their ids. Jobs of `exec` are left alone.
   std::vector<std::int64_t> interrupt_unfinished(std::int64_t now);

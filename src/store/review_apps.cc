@@ -6,7 +6,7 @@ namespace {
 
 const char* const kColumns =
     "remote, workflow, pull_request, repository, app, rack, created_at, last_commit, deployed_at, url, "
-    "expire_after_ms, state, deleted_at";
+    "expire_after_ms, state, deleted_at, deployment_id";
 
 ReviewApp read_app(SQLite::Statement& q) {
   ReviewApp a;
@@ -23,6 +23,7 @@ ReviewApp read_app(SQLite::Statement& q) {
   a.expire_after_ms = optional_int64(q.getColumn(10));
   a.state = q.getColumn(11).getString();
   a.deleted_at = optional_int64(q.getColumn(12));
+  a.deployment_id = q.getColumn(13).getString();
   return a;
 }
 
@@ -72,7 +73,7 @@ void JobStore::record_review_app_created(const ReviewApp& a) {
                         "VALUES (:remote, :workflow, :pr, :repository, :app, :rack, :at) "
                         "ON CONFLICT (remote, workflow, pull_request) DO UPDATE SET repository = :repository, "
                         "app = :app, rack = :rack, created_at = :at, last_commit = '', deployed_at = NULL, url = '', "
-                        "state = 'active', deleted_at = NULL");
+                        "state = 'active', deleted_at = NULL, deployment_id = ''");
     bind_key(q, a);
     q.bind(":repository", a.repository);
     q.bind(":app", a.app);
@@ -115,6 +116,16 @@ void JobStore::record_review_app_deleted(const ReviewApp& key, std::int64_t now)
     SQLite::Statement q(impl_->db, std::string("UPDATE review_apps SET state = 'deleted', deleted_at = :at") + kWhereKey);
     bind_key(q, key);
     q.bind(":at", static_cast<int64_t>(now));
+    q.exec();
+  });
+}
+
+void JobStore::record_review_app_deployment(const ReviewApp& key, const std::string& deployment_id) {
+  Lock lock(impl_->mu);
+  guarded("record a review app's deployment", [&] {
+    SQLite::Statement q(impl_->db, std::string("UPDATE review_apps SET deployment_id = :id") + kWhereKey);
+    bind_key(q, key);
+    q.bind(":id", deployment_id);
     q.exec();
   });
 }

@@ -59,6 +59,55 @@ FakeForge::FakeForge(bool control) {
                 page(req, res, all, false, nullptr);
               });
   server_.Post(R"((?:/api/v4)?/projects/(.+)/statuses/([0-9a-f]{40}))", created);
+  // Deployments (GitHub) and environments (GitLab), numbered as created.
+  server_.Post(R"((?:/api/v3)?/repos/([^/]+/[^/]+)/deployments)", [this](const httplib::Request& req, httplib::Response& res) {
+    record(req);
+    if (troubled(res)) return;
+    json body = json::parse(req.body, nullptr, false);
+    std::lock_guard lock(mu_);
+    body["id"] = ++next_id_;
+    res.status = 201;
+    res.set_content(body.dump(), "application/json");
+  });
+  server_.Post(R"((?:/api/v3)?/repos/([^/]+/[^/]+)/deployments/(\d+)/statuses)", created);
+  server_.Post(R"((?:/api/v4)?/projects/(.+)/environments)", [this](const httplib::Request& req, httplib::Response& res) {
+    record(req);
+    if (troubled(res)) return;
+    json body = json::parse(req.body, nullptr, false);
+    std::string key = req.matches[1].str() + "@" + body.value("name", "");
+    std::lock_guard lock(mu_);
+    if (environments_.count(key)) {
+      res.status = 400;
+      res.set_content(R"({"message":{"name":["has already been taken"]}})", "application/json");
+      return;
+    }
+    body["id"] = ++next_id_;
+    body["state"] = "available";
+    environments_[key] = body;
+    res.status = 201;
+    res.set_content(body.dump(), "application/json");
+  });
+  server_.Get(R"((?:/api/v4)?/projects/(.+)/environments)", [this](const httplib::Request& req, httplib::Response& res) {
+    record(req);
+    if (troubled(res)) return;
+    json out = json::array();
+    std::lock_guard lock(mu_);
+    if (auto it = environments_.find(req.matches[1].str() + "@" + req.get_param_value("name")); it != environments_.end())
+      out.push_back(it->second);
+    res.set_content(out.dump(), "application/json");
+  });
+  server_.Post(R"((?:/api/v4)?/projects/(.+)/environments/(\d+)/stop)", [this](const httplib::Request& req, httplib::Response& res) {
+    record(req);
+    if (troubled(res)) return;
+    std::lock_guard lock(mu_);
+    for (auto& [key, env] : environments_)
+      if (std::to_string(env.value("id", 0)) == req.matches[2].str()) {
+        env["state"] = "stopped";
+        return res.set_content(env.dump(), "application/json");
+      }
+    res.status = 404;
+    res.set_content(R"({"message":"404 Environment Not Found"})", "application/json");
+  });
   // Lists of PRs and MRs, filtered by ?state= as the forges do (GitHub's
   // default is open; GitLab's is all).
   auto listed = [this](const httplib::Request& req, httplib::Response& res, const std::map<std::string, json>& from,

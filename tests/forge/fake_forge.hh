@@ -2,7 +2,7 @@
 
 // A stand-in for GitHub's and GitLab's REST APIs on 127.0.0.1:<any> (also
 // under /api/v3 and /api/v4, as GitHub Enterprise and GitLab serve them): the
-// commit-status and pull request endpoints the runner uses, answering the documented JSON
+// commit-status, pull request and deployment endpoints the runner uses, answering the documented JSON
 // shapes with pagination (GitHub's Link header, GitLab's X-Next-Page), and
 // scripted trouble: the next requests fail with a status (and Retry-After or
 // rate-limit headers) or never answer. It records every request it gets.
@@ -81,6 +81,8 @@ class FakeForge {
   mutable std::mutex mu_;
   std::map<std::string, nlohmann::json> github_statuses_, github_checks_, gitlab_;  // "repo@sha"
   std::map<std::string, nlohmann::json> pulls_, merge_requests_;                     // by repository
+  std::map<std::string, nlohmann::json> environments_;                               // "project@name"
+  int next_id_ = 0;
   std::vector<Trouble> troubles_;
   std::vector<Seen> seen_;
   std::set<int> ports_;

@@ -54,9 +54,22 @@ data=$tmp/data
 run_it() {
   GITHUB_TOKEN=ghp-t0ken start_runner r.log --workflows-file "$tmp/workflows.yml" --data-dir "$data" \
     --github-url "file://$tmp/forge" --github-api-url "$api" --github-webhook-secret-file "$tmp/secret" \
-    --convox-bin "$tmp/convox"
+    --convox-bin "$tmp/convox" --public-url "https://ci.example.test"
   wait_for "the runner serves" 10 bash -c "grep -q '\"listen\": \"127.0.0.1:[1-9]' '$data/state.json'"
   base=$(runner_url "$data")
+}
+# deployed TARGET KEY=VALUE...: the stand-in forge got a POST to TARGET whose JSON body has these values.
+posted() {
+  http GET "$api/_fake/posts"
+  /usr/bin/python3 - "$tmp/out" "$@" <<'PY'
+import json, sys
+posts = json.loads(open(sys.argv[1]).read().split("\n", 1)[1])
+target, pairs = sys.argv[2], [a.split("=", 1) for a in sys.argv[3:]]
+def ok(p):
+    return (p["target"] == target or (target.endswith("*") and p["target"].startswith(target[:-1]))) and \
+        all(json.dumps(p["body"].get(k)) == v for k, v in pairs)
+sys.exit(0 if any(ok(p) for p in posts) else 1)
+PY
 }
 calls_of() { grep -c "^apps	$1	$2	" "$tmp/convox-calls"; }
 app_dir() { echo "$state/acme%dev/$1"; }
@@ -85,6 +98,11 @@ http GET "$base/api/jobs/$first"
 check "the job names its review app" grep -qF "\"review_app\":{\"repository\":\"acme/web\"" "$tmp/out"
 http GET "$base/jobs/$first"
 check "the job page links it" grep -qF "<a id=\"review-app\" href=\"$url\">" "$tmp/out"
+sha7=$(git -C "$tmp/web.git" rev-parse refs/pull/7/head)
+wait_for "a GitHub deployment of the head, transient, for review/pr-7" 10 posted /repos/acme/web/deployments \
+  "ref=\"$sha7\"" 'environment="review/pr-7"' "transient_environment=true" "production_environment=false"
+check "its status: success, with the app's URL and the job's page" posted "/repos/acme/web/deployments/*" \
+  'state="success"' "environment_url=\"$url\"" "log_url=\"https://ci.example.test/jobs/$first\""
 run "review-apps over the API" 0 "$bin" review-apps --server "$base" --state active
 expect "the same" out "web-pr-7"
 
@@ -116,6 +134,7 @@ wait_for "the app is deleted" 20 bash -c "! test -d '$(app_dir web-pr-7)'"
 wait_for "by a teardown job that succeeds" 10 jobs_are "$data" 3 --workflow review --state succeeded
 settle 2
 check "deleted once" test "$(calls_of delete web-pr-7)" -eq 1
+wait_for "its deployment is made inactive" 10 posted "/repos/acme/web/deployments/*" 'state="inactive"'
 run "review-apps shows it deleted" 0 "$bin" review-apps --data-dir "$data" --state deleted
 expect "web-pr-7 deleted" out "web-pr-7"
 
