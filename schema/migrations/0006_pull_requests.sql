@@ -70,3 +70,16 @@ CREATE TABLE review_apps (
   deployment_id   TEXT    NOT NULL DEFAULT '',  -- the GitHub deployment / GitLab environment reporting it
   PRIMARY KEY (remote, workflow, pull_request)
 );
+
+-- The one comment the runner keeps on a pull request of the config
+-- repository that changes the workflows file (its plan), edited in place:
+-- the heads it was last written for.
+CREATE TABLE pull_request_comments (
+  remote       TEXT    NOT NULL,
+  pull_request INTEGER NOT NULL,
+  comment_id   TEXT    NOT NULL,
+  head_sha     TEXT    NOT NULL,
+  base_sha     TEXT    NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  PRIMARY KEY (remote, pull_request)
+) WITHOUT ROWID;

@@ -1,6 +1,6 @@
 // The forges' deployment JSON, written and read without I/O: GitHub's
 // Deployments API (POST /repos/{r}/deployments and .../statuses) and GitLab's
-// environments (POST /projects/:id/environments, .../stop).
+// environments (POST /projects/:id/environments, .../stop); comments' bodies.
 #include <nlohmann/json.hpp>
 
 #include "forge/forge.hh"
@@ -46,6 +46,8 @@ std::string gitlab_environment_body(const Deployment& d) {
   if (!d.url.empty()) body["external_url"] = d.url;
   return body.dump();
 }
+
+std::string comment_body(const std::string& text) { return json{{"body", text}}.dump(); }
 
 std::string created_id(std::string_view body) {
   auto j = json::parse(body, nullptr, false);

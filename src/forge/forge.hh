@@ -68,8 +68,8 @@ struct Deployment {
   std::string environment;  // review/pr-7
   std::string sha, url, log_url, description;
 };
-struct DeployResult {
-  std::string id;     // the deployment's (GitHub) or environment's (GitLab)
+struct Created {
+  std::string id;     // the deployment's, environment's or comment's
   std::string error;  // what the forge said, when it did not take it
   bool ok() const { return error.empty(); }
 };
@@ -83,9 +83,13 @@ class ForgeApi {
   // Every open PR/MR of REPOSITORY (GitHub GET /repos/{r}/pulls?state=open,
   // GitLab GET /projects/:id/merge_requests?state=opened), all pages.
   virtual PullRequestList open_pull_requests(const std::string& repository) = 0;
-  virtual DeployResult deploy(const std::string& repository, const Deployment& d) = 0;
+  virtual Created deploy(const std::string& repository, const Deployment& d) = 0;
   // The deployment ID made inactive (GitHub) / the environment stopped (GitLab).
   virtual HttpReply retire(const std::string& repository, const std::string& id) = 0;
+  // BODY as a comment on PR NUMBER (a GitHub issue comment, a GitLab MR
+  // note): a new one, or comment ID edited (made anew if it was deleted).
+  virtual Created comment(const std::string& repository, int number, const std::string& id,
+                          const std::string& body) = 0;
   virtual const ForgeHttp& http() const = 0;
   virtual ForgeHttp& http() = 0;
 };
@@ -114,6 +118,8 @@ std::string github_deployment_body(const Deployment& d);
 std::string github_deployment_status_body(const Deployment& d, const char* state);
 std::string gitlab_environment_body(const Deployment& d);
 std::string created_id(std::string_view body);
+// {"body": TEXT}: a comment's or a note's.
+std::string comment_body(const std::string& text);
 // GitLab's GET .../environments?name=N: the id of the one named N.
 std::string gitlab_environment_id(std::string_view body, const std::string& name);
 

@@ -152,7 +152,7 @@ void ForgeHttp::count(const HttpReply& r) {
   last_outcome_ = cls;
 }
 
-HttpReply ForgeHttp::attempt(bool post, const std::string& path, const std::string& body) {
+HttpReply ForgeHttp::attempt(Method method, const std::string& path, const std::string& body) {
   HttpReply out;
   {
     std::lock_guard lock(mu_);
@@ -170,7 +170,10 @@ HttpReply ForgeHttp::attempt(bool post, const std::string& path, const std::stri
     return out;
   }
   std::string full = prefix_ + path;
-  auto res = post ? c->client.Post(full, body, "application/json") : c->client.Get(full);
+  auto res = method == Method::get     ? c->client.Get(full)
+             : method == Method::post  ? c->client.Post(full, body, "application/json")
+             : method == Method::patch ? c->client.Patch(full, body, "application/json")
+                                       : c->client.Put(full, body, "application/json");
   Connection* used = c.get();
   if (!res) {
     out.error = "no answer from " + base_url_ + ": " + httplib::to_string(res.error());
@@ -197,10 +200,10 @@ HttpReply ForgeHttp::attempt(bool post, const std::string& path, const std::stri
   return out;
 }
 
-HttpReply ForgeHttp::send(bool post, const std::string& path, const std::string& body) {
+HttpReply ForgeHttp::send(Method method, const std::string& path, const std::string& body) {
   milliseconds budget = options_.retry_budget, backoff = options_.first_backoff;
   for (int i = 1;; ++i) {
-    HttpReply r = attempt(post, path, body);
+    HttpReply r = attempt(method, path, body);
     count(r);
     if (!r.transient() || i >= options_.attempts) return r;
     milliseconds wait = std::max(backoff, r.retry_after);
@@ -212,8 +215,10 @@ HttpReply ForgeHttp::send(bool post, const std::string& path, const std::string&
   }
 }
 
-HttpReply ForgeHttp::get(const std::string& path) { return send(false, path, ""); }
-HttpReply ForgeHttp::post_json(const std::string& path, const std::string& body) { return send(true, path, body); }
+HttpReply ForgeHttp::get(const std::string& path) { return send(Method::get, path, ""); }
+HttpReply ForgeHttp::post_json(const std::string& path, const std::string& body) { return send(Method::post, path, body); }
+HttpReply ForgeHttp::patch_json(const std::string& path, const std::string& body) { return send(Method::patch, path, body); }
+HttpReply ForgeHttp::put_json(const std::string& path, const std::string& body) { return send(Method::put, path, body); }
 
 HttpReply get_pages(ForgeHttp& http, const std::string& path, std::vector<std::string>& pages, int max_pages) {
   HttpReply r = http.get(path);

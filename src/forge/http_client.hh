@@ -50,6 +50,8 @@ class ForgeHttp {
 
   HttpReply get(const std::string& path);  // PATH after the prefix, with its query
   HttpReply post_json(const std::string& path, const std::string& body);
+  HttpReply patch_json(const std::string& path, const std::string& body);
+  HttpReply put_json(const std::string& path, const std::string& body);
 
   // Shutdown: requests in flight are cut, waits end, new ones fail at once.
   void abort();
@@ -60,8 +62,9 @@ class ForgeHttp {
 
  private:
   struct Connection;
-  HttpReply send(bool post, const std::string& path, const std::string& body);
-  HttpReply attempt(bool post, const std::string& path, const std::string& body);
+  enum class Method { get, post, patch, put };
+  HttpReply send(Method method, const std::string& path, const std::string& body);
+  HttpReply attempt(Method method, const std::string& path, const std::string& body);
   std::unique_ptr<Connection> take();
   void give_back(Connection* used, std::unique_ptr<Connection> keep);
   void count(const HttpReply& r);

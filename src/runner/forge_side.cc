@@ -15,20 +15,6 @@ bool full_sha(const std::string& s) {
   return s.size() == 40 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
-// "github", "acme/ops" when URL is a repository on one of the forges.
-std::optional<std::pair<std::string, std::string>> forge_repository(const std::string& url,
-                                                                    const watcher::Forges& forges) {
-  for (auto [name, base] : {std::pair<const char*, const std::string*>{"github", &forges.github_url},
-                            {"gitlab", &forges.gitlab_url}}) {
-    std::string prefix = *base + "/";
-    if (url.size() <= prefix.size() || url.compare(0, prefix.size(), prefix) != 0) continue;
-    std::string repo = url.substr(prefix.size());
-    if (repo.size() > 4 && repo.compare(repo.size() - 4, 4, ".git") == 0) repo.resize(repo.size() - 4);
-    return std::pair{std::string(name), repo};
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 void Runner::start_forges() {
@@ -94,7 +80,7 @@ int Runner::recheck_status(server::Forge forge, const server::StatusHint& hint) 
 
 void Runner::report_config(const std::string& sha, const std::vector<std::string>& errors) {
   if (!reporter_ || !full_sha(sha)) return;
-  auto repo = forge_repository(config_url_, options_.forges);
+  auto repo = watcher::forge_repository(config_url_, options_.forges);
   if (!repo) return;
   forge::StatusPost post;
   post.context = kConfigContext;
@@ -107,7 +93,7 @@ void Runner::report_config(const std::string& sha, const std::vector<std::string
 void Runner::review_app_ended(const store::JobRecord& job) {
   auto done = store_.get_job(job.id);
   if (!deployments_ || !done || !done->pull_request || done->state != store::JobState::succeeded) return;
-  auto repo = forge_repository(done->remote, options_.forges);
+  auto repo = watcher::forge_repository(done->remote, options_.forges);
   auto app = store_.review_app(done->remote, done->workflow, *done->pull_request);
   if (!repo || !app) return;
   if (done->teardown && app->state == "deleted") deployments_->deleted(repo->first, repo->second, *app);
@@ -116,7 +102,7 @@ void Runner::review_app_ended(const store::JobRecord& job) {
 }
 
 void Runner::check_branch_config(const std::string& url, const store::HeadChange& change) {
-  if (!reporter_ || change.new_sha.empty() || !forge_repository(url, options_.forges)) return;
+  if (!reporter_ || change.new_sha.empty() || !watcher::forge_repository(url, options_.forges)) return;
   auto repo = git::Repository::discover(source_of(url));
   if (!repo) return;
   auto file = (*repo)->read_file(change.new_sha, options_.config_path, config::kMaxSourceBytes);

@@ -18,26 +18,46 @@ constexpr std::size_t kMaxNoted = 10000;
 
 }  // namespace
 
-std::optional<std::string> Runner::poll_pull_requests(const std::string& url, const std::map<int, std::string>& refs) {
+std::optional<std::string> Runner::poll_pull_requests(const std::string& url, const std::map<int, std::string>& refs,
+                                                      const Heads& branches) {
   ConfigPtr config = reconciler_.current();
   const config::Workflow* watching = nullptr;
   for (const auto& w : config->workflows)
     if (w.trigger.pull_request && remote_of(w.trigger) == url) watching = &w;
-  if (!watching) return std::nullopt;
-  const config::Trigger& trigger = watching->trigger;
-  bool gitlab = trigger.integration == config::Integration::gitlab;
+  // The config repository's PRs get their plan commented, with a token to do it.
+  std::optional<std::pair<std::string, std::string>> config_repo;
+  if (url == config_url_) config_repo = watcher::forge_repository(url, options_.forges);
+  if (config_repo && (config_repo->first == "github" ? options_.forges.github_token : options_.forges.gitlab_token).empty())
+    config_repo.reset();
+  if (!watching && !config_repo) return std::nullopt;
+  bool gitlab = watching ? watching->trigger.integration == config::Integration::gitlab : config_repo->first == "gitlab";
+  const std::string& repository = watching ? watching->trigger.repository : config_repo->second;
   std::int64_t now = store::now_ms();
   {
     std::lock_guard lock(pull_mu_);
     PullRequestPoll& p = pull_polls_[url];
-    if (p.refs == refs && !p.hinted && now - p.listed_at < kPullRequestRelistMs) return std::nullopt;
+    if (p.refs == refs && (!config_repo || p.branches == branches) && !p.hinted && now - p.listed_at < kPullRequestRelistMs)
+      return std::nullopt;
   }
   forge::ForgeApi& api = gitlab ? *gitlab_ : *github_;
-  forge::PullRequestList list = api.open_pull_requests(trigger.repository);
+  forge::PullRequestList list = api.open_pull_requests(repository);
   if (!list.ok()) {
     log::warn("cannot list the open pull requests; retrying later",
-              {{"repository", trigger.repository}, {"forge", api.name()}, {"error", list.error}});
+              {{"repository", repository}, {"forge", api.name()}, {"error", list.error}});
     return list.error;
+  }
+  if (config_repo) plan_pull_requests(url, config_repo->first, config_repo->second, list.open, refs, branches);
+  auto listed = [&] {
+    std::lock_guard lock(pull_mu_);
+    PullRequestPoll& p = pull_polls_[url];
+    p.refs = refs;
+    p.branches = branches;
+    p.listed_at = now;
+    p.hinted = false;
+  };
+  if (!watching) {
+    listed();
+    return std::nullopt;
   }
   std::vector<OpenPullRequest> open;
   std::vector<int> numbers;
@@ -80,13 +100,7 @@ std::optional<std::string> Runner::poll_pull_requests(const std::string& url, co
     ids.insert(ids.end(), teardowns.begin(), teardowns.end());
     tx.commit();
   }
-  {
-    std::lock_guard lock(pull_mu_);
-    PullRequestPoll& p = pull_polls_[url];
-    p.refs = refs;
-    p.listed_at = now;
-    p.hinted = false;
-  }
+  listed();
   for (std::int64_t id : ids) {
     auto job = store_.get_job(id);
     if (!job) continue;

@@ -60,7 +60,7 @@ std::optional<std::string> Runner::poll_remote(const std::string& url) {
       if (auto error = trigger(url, *known, now)) return error;
     }
     if (url == config_url_) check_config_branch(url, now);
-    if (auto error = poll_pull_requests(url, listed->pull_requests)) return error;
+    if (auto error = poll_pull_requests(url, listed->pull_requests, now)) return error;
   } catch (const store::StoreError& e) {
     log::error("cannot record the remote's heads", {{"remote", config::redact_url(url)}, {"error", e.what()}});
     return std::string(e.what());

@@ -82,7 +82,13 @@ class Runner : public server::RunnerView {
   // pull_requests.cc: URL's open PRs (the forge's list, the heads its refs
   // publish) into jobs, once per (workflow, PR, head); a newer head
   // supersedes the PR's older jobs.
-  std::optional<std::string> poll_pull_requests(const std::string& url, const std::map<int, std::string>& refs);
+  std::optional<std::string> poll_pull_requests(const std::string& url, const std::map<int, std::string>& refs,
+                                                const Heads& branches);
+  // config_pulls.cc: the plan of each open PR of the config repository that
+  // changes the workflows file, as one comment kept up to date.
+  void plan_pull_requests(const std::string& url, const std::string& forge, const std::string& repository,
+                          const std::vector<forge::PullRequest>& open, const std::map<int, std::string>& refs,
+                          const Heads& branches);
   void supersede_pull_request(const std::string& url, const store::JobRecord& newer);
   // The review apps of URL whose PR is not in OPEN, or idle past their
   // expire_after: a teardown job each, once (in the caller's transaction).
@@ -143,6 +149,7 @@ class Runner : public server::RunnerView {
   // change, a webhook names the repository, or kPullRequestRelist passed.
   struct PullRequestPoll {
     std::map<int, std::string> refs;
+    Heads branches;  // a base branch that moves changes a config PR's plan
     std::int64_t listed_at = 0;
     bool hinted = false;
     std::set<std::string> noted;  // why PRs were held, logged once each

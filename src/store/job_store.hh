@@ -87,6 +87,11 @@ struct ReviewApp {
   std::string deployment_id;  // on the forge: its GitHub deployment or GitLab environment
 };
 
+// The runner's comment on a pull request, and the heads it was written for.
+struct PullRequestComment {
+  std::string comment_id, head_sha, base_sha;
+};
+
 // A head of a pull request that made jobs of a workflow.
 struct PullRequestHead {
   std::string workflow;
@@ -216,6 +221,8 @@ class JobStore {
   bool record_pull_request_head(const std::string& remote, const PullRequestHead& head, std::int64_t now);
   // Forgets the heads of REMOTE's PRs not in OPEN: closed or merged.
   void forget_pull_requests(const std::string& remote, const std::vector<int>& open);
+  std::optional<PullRequestComment> pull_request_comment(const std::string& remote, int number) const;
+  void record_pull_request_comment(const std::string& remote, int number, const PullRequestComment& c, std::int64_t now);
   // Unfinished jobs of WORKFLOW for PR NUMBER of REMOTE, oldest first.
   std::vector<JobRecord> pull_request_jobs(const std::string& remote, const std::string& workflow, int number) const;
   // Review apps (review_apps.cc). The one of (REMOTE, WORKFLOW, PR), if the runner created it.

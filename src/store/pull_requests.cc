@@ -61,4 +61,34 @@ std::vector<JobRecord> JobStore::pull_request_jobs(const std::string& remote, co
   });
 }
 
+std::optional<PullRequestComment> JobStore::pull_request_comment(const std::string& remote, int number) const {
+  Lock lock(impl_->mu);
+  return guarded("read a pull request's comment", [&]() -> std::optional<PullRequestComment> {
+    SQLite::Statement q(impl_->db, "SELECT comment_id, head_sha, base_sha FROM pull_request_comments "
+                                   "WHERE remote = ? AND pull_request = ?");
+    q.bind(1, remote);
+    q.bind(2, number);
+    if (!q.executeStep()) return std::nullopt;
+    return PullRequestComment{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString()};
+  });
+}
+
+void JobStore::record_pull_request_comment(const std::string& remote, int number, const PullRequestComment& c,
+                                           std::int64_t now) {
+  Lock lock(impl_->mu);
+  guarded("record a pull request's comment", [&] {
+    SQLite::Statement q(impl_->db,
+                        "INSERT INTO pull_request_comments (remote, pull_request, comment_id, head_sha, base_sha, "
+                        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (remote, pull_request) DO UPDATE "
+                        "SET comment_id = ?3, head_sha = ?4, base_sha = ?5, updated_at = ?6");
+    q.bind(1, remote);
+    q.bind(2, number);
+    q.bind(3, c.comment_id);
+    q.bind(4, c.head_sha);
+    q.bind(5, c.base_sha);
+    q.bind(6, static_cast<int64_t>(now));
+    q.exec();
+  });
+}
+
 }  // namespace cwf::store

@@ -64,4 +64,16 @@ git::Credentials credentials_for(const std::string& url, const Forges& f) {
   return c;
 }
 
+std::optional<std::pair<std::string, std::string>> forge_repository(const std::string& url, const Forges& forges) {
+  for (auto [name, base] : {std::pair<const char*, const std::string*>{"github", &forges.github_url},
+                            {"gitlab", &forges.gitlab_url}}) {
+    std::string prefix = *base + "/";
+    if (url.size() <= prefix.size() || url.compare(0, prefix.size(), prefix) != 0) continue;
+    std::string repo = url.substr(prefix.size());
+    if (repo.size() > 4 && repo.compare(repo.size() - 4, 4, ".git") == 0) repo.resize(repo.size() - 4);
+    return std::pair{std::string(name), repo};
+  }
+  return std::nullopt;
+}
+
 }  // namespace cwf::watcher

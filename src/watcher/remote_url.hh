@@ -31,6 +31,9 @@ std::optional<std::string> local_path(const std::string& url);
 // readable name plus a hash of the whole URL, so two URLs never share one.
 std::filesystem::path mirror_path(const std::filesystem::path& data_dir, const std::string& url);
 
+// ("github", "acme/ops") when URL is a repository on one of FORGES.
+std::optional<std::pair<std::string, std::string>> forge_repository(const std::string& url, const Forges& forges);
+
 // The credentials the remote at URL gets: a forge's token only for its own URLs.
 git::Credentials credentials_for(const std::string& url, const Forges& forges);
 

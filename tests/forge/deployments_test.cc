@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "forge/fake_forge.hh"
@@ -76,4 +78,29 @@ TEST_CASE("GitLab: the environment with its external URL, made once and found ag
   CHECK(again.id == first.id);
   REQUIRE(gitlab->retire("group/web", first.id).ok());
   CHECK(fake.posts().back().target == "/api/v4/projects/group%2Fweb/environments/" + first.id + "/stop");
+}
+
+TEST_CASE("a PR's comment: made once, then edited in place; made anew if someone deleted it") {
+  cwf::test::FakeForge fake;
+  auto github = make_github(fake.url(), "t", {});
+  auto gitlab = make_gitlab(fake.url() + "/api/v4", "t", {});
+  for (ForgeApi* api : {github.get(), gitlab.get()}) {
+    INFO(api->name());
+    std::string repo = std::string(api->name()) == "github" ? "acme/ops" : "group/ops";
+    auto made = api->comment(repo, 3, "", "plan 1");
+    REQUIRE(made.ok());
+    auto edited = api->comment(repo, 3, made.id, "plan 2");
+    REQUIRE(edited.ok());
+    CHECK(edited.id == made.id);
+    auto all = fake.comments();
+    auto mine = std::find_if(all.begin(), all.end(), [&](const json& c) { return std::to_string(c["id"].get<int>()) == made.id; });
+    REQUIRE(mine != all.end());
+    CHECK((*mine)["body"] == "plan 2");
+    CHECK((*mine)["edits"] == 1);
+    CHECK((*mine)["target"] == (std::string(api->name()) == "github" ? "/repos/acme/ops/issues/3/comments"
+                                                                     : "/api/v4/projects/group%2Fops/merge_requests/3/notes"));
+    auto gone = api->comment(repo, 3, "999", "plan 3");  // deleted meanwhile
+    REQUIRE(gone.ok());
+    CHECK(gone.id != "999");
+  }
 }

@@ -108,6 +108,35 @@ FakeForge::FakeForge(bool control) {
     res.status = 404;
     res.set_content(R"({"message":"404 Environment Not Found"})", "application/json");
   });
+  // Comments on PRs (GitHub issue comments) and MRs (GitLab notes): made, edited.
+  auto comment_made = [this](const httplib::Request& req, httplib::Response& res) {
+    record(req);
+    if (troubled(res)) return;
+    json body = json::parse(req.body, nullptr, false);
+    std::lock_guard lock(mu_);
+    int id = ++next_id_;
+    comments_[id] = {{"id", id}, {"target", req.target}, {"body", body.value("body", "")}, {"edits", 0}};
+    res.status = 201;
+    res.set_content(comments_[id].dump(), "application/json");
+  };
+  auto comment_edited = [this](const httplib::Request& req, httplib::Response& res) {
+    record(req);
+    if (troubled(res)) return;
+    json body = json::parse(req.body, nullptr, false);
+    std::lock_guard lock(mu_);
+    auto it = comments_.find(std::atoi(req.matches[req.matches.size() - 1].str().c_str()));
+    if (it == comments_.end()) {
+      res.status = 404;
+      return res.set_content(R"({"message":"Not Found"})", "application/json");
+    }
+    it->second["body"] = body.value("body", "");
+    it->second["edits"] = it->second["edits"].get<int>() + 1;
+    res.set_content(it->second.dump(), "application/json");
+  };
+  server_.Post(R"((?:/api/v3)?/repos/([^/]+/[^/]+)/issues/(\d+)/comments)", comment_made);
+  server_.Patch(R"((?:/api/v3)?/repos/([^/]+/[^/]+)/issues/comments/(\d+))", comment_edited);
+  server_.Post(R"((?:/api/v4)?/projects/(.+)/merge_requests/(\d+)/notes)", comment_made);
+  server_.Put(R"((?:/api/v4)?/projects/(.+)/merge_requests/(\d+)/notes/(\d+))", comment_edited);
   // Lists of PRs and MRs, filtered by ?state= as the forges do (GitHub's
   // default is open; GitLab's is all).
   auto listed = [this](const httplib::Request& req, httplib::Response& res, const std::map<std::string, json>& from,
@@ -158,6 +187,13 @@ void FakeForge::pulls(const std::string& repo, json pulls) {
 void FakeForge::merge_requests(const std::string& project, json mrs) {
   std::lock_guard lock(mu_);
   merge_requests_[project] = std::move(mrs);
+}
+
+json FakeForge::comments() const {
+  std::lock_guard lock(mu_);
+  json out = json::array();
+  for (const auto& [id, c] : comments_) out.push_back(c);
+  return out;
 }
 
 void FakeForge::trouble(int count, Trouble t) {
@@ -267,6 +303,14 @@ void FakeForge::serve_control() {
     json headers = b.is_object() && b.contains("headers") ? b["headers"] : json::object();
     for (const auto& [k, v] : headers.items()) t.headers.emplace(k, v.get<std::string>());
     trouble(b.value("count", 1), t);
+    res.set_content("{}", "application/json");
+  });
+  server_.Get("/_fake/comments", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(comments().dump(), "application/json");
+  });
+  server_.Delete(R"(/_fake/comments/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    comments_.erase(std::atoi(req.matches[1].str().c_str()));
     res.set_content("{}", "application/json");
   });
   server_.Get("/_fake/stats", [this](const httplib::Request&, httplib::Response& res) {

@@ -58,6 +58,9 @@ class FakeForge {
   // GitLab: PROJECT's merge requests ({"iid", "state", "sha", ...}); GET
   // .../merge_requests?state=opened lists those whose state is "opened".
   void merge_requests(const std::string& project, nlohmann::json mrs);
+  // Every comment made on a PR or MR: {"id", "target", "body", "edits"}
+  // (also GET /_fake/comments; DELETE /_fake/comments/{id} removes one, as a person might).
+  nlohmann::json comments() const;
   // The next COUNT requests get TROUBLE instead of their answer.
   void trouble(int count, Trouble trouble);
 
@@ -82,6 +85,7 @@ class FakeForge {
   std::map<std::string, nlohmann::json> github_statuses_, github_checks_, gitlab_;  // "repo@sha"
   std::map<std::string, nlohmann::json> pulls_, merge_requests_;                     // by repository
   std::map<std::string, nlohmann::json> environments_;                               // "project@name"
+  std::map<int, nlohmann::json> comments_;                                           // by id
   int next_id_ = 0;
   std::vector<Trouble> troubles_;
   std::vector<Seen> seen_;
