@@ -4,6 +4,15 @@
 # at $tmp/$pr_clone; by default web and acme/web.
 pr_clone=${pr_clone:-web}
 pr_repo=${pr_repo:-acme/web}
+http() { /usr/bin/python3 "$src/tests/runner/fetch.py" "$@" >"$tmp/out" 2>"$tmp/err"; }
+
+# start_forge_stand_in FAKE_FORGE_BINARY: the stand-in forge API on loopback: $api, $fake_pid.
+start_forge_stand_in() {
+  "$1" "$tmp/forge.port" &
+  fake_pid=$!
+  wait_for "the stand-in forge listens" 10 test -s "$tmp/forge.port"
+  api="http://127.0.0.1:$(cat "$tmp/forge.port")"
+}
 
 # The open PRs the stand-in lists: each "NUMBER:BRANCH:HEAD_REPO[:draft][:base=B]",
 # in the shape of GET /repos/{o}/{r}/pulls (the fixture's pull_request object).

@@ -16,12 +16,7 @@ trap 'stop_all_runners; [ -n "$fake_pid" ] && kill "$fake_pid"; [ -z "${KEEP:-}"
 . "$src/tests/runner/lib.sh"
 pr_clone=ops pr_repo=acme/ops
 . "$src/tests/runner/pr_lib.sh"
-http() { /usr/bin/python3 "$src/tests/runner/fetch.py" "$@" >"$tmp/out" 2>"$tmp/err"; }
-
-"$fake_bin" "$tmp/forge.port" &
-fake_pid=$!
-wait_for "the stand-in forge listens" 10 test -s "$tmp/forge.port"
-api="http://127.0.0.1:$(cat "$tmp/forge.port")"
+start_forge_stand_in "$fake_bin"
 # comments_are N [EDITS]: the stand-in holds N comments (the last one edited EDITS times).
 comments_are() {
   http GET "$api/_fake/comments"

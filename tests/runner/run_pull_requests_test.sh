@@ -17,12 +17,7 @@ trap 'stop_all_runners; [ -n "$fake_pid" ] && kill "$fake_pid"; [ -z "${KEEP:-}"
 . "$src/tests/cli/lib.sh"
 . "$src/tests/runner/lib.sh"
 . "$src/tests/runner/pr_lib.sh"
-http() { /usr/bin/python3 "$src/tests/runner/fetch.py" "$@" >"$tmp/out" 2>"$tmp/err"; }
-
-"$fake_bin" "$tmp/forge.port" &
-fake_pid=$!
-wait_for "the stand-in forge listens" 10 test -s "$tmp/forge.port"
-api="http://127.0.0.1:$(cat "$tmp/forge.port")"
+start_forge_stand_in "$fake_bin"
 
 # pr_jobs WORKFLOW: how many jobs the workflow has.
 pr_jobs() { count_jobs "$data" --workflow "$1"; }
@@ -30,9 +25,11 @@ pr_jobs() { count_jobs "$data" --workflow "$1"; }
 job_json() { http GET "$base/api/jobs/$1" && reply_field "${@:2}"; }
 log_of() { "$bin" logs --data-dir "$data" "$1"; }
 
-mkdir -p "$tmp/forge/acme"
+mkdir -p "$tmp/forge/acme" "$tmp/forge/group"
 new_remote web
 ln -s "$tmp/web.git" "$tmp/forge/acme/web.git"
+new_remote lab
+ln -s "$tmp/lab.git" "$tmp/forge/group/app.git"
 cat >"$tmp/workflows.yml" <<'YML'
 version: 1
 workflows:
@@ -67,13 +64,17 @@ workflows:
   - name: pushes
     trigger: {integration: github, repository: acme/web, branch: main, require_status: false}
     tasks: [{type: script, command: 'echo pushed'}]
+  - name: lab-review
+    trigger: {integration: gitlab, repository: group/app, require_status: false, pull_request: {}}
+    tasks: [{type: script, command: 'echo "MR $PULL_REQUEST at $BUILD_GIT_SHA"'}]
 YML
 printf 's3cret' >"$tmp/secret"
 data=$tmp/data
 run_it() {
-  DEPLOY_TOKEN=tok-5ecret-value GITHUB_TOKEN=ghp-t0ken start_runner r.log --workflows-file "$tmp/workflows.yml" \
-    --data-dir "$data" --github-url "file://$tmp/forge" --github-api-url "$api" \
-    --github-webhook-secret-file "$tmp/secret" --status-grace 2s
+  DEPLOY_TOKEN=tok-5ecret-value GITHUB_TOKEN=ghp-t0ken GITLAB_TOKEN=glpat-t0ken start_runner r.log \
+    --workflows-file "$tmp/workflows.yml" --data-dir "$data" --github-url "file://$tmp/forge" --github-api-url "$api" \
+    --gitlab-url "file://$tmp/forge" --gitlab-api-url "$api/api/v4" --github-webhook-secret-file "$tmp/secret" \
+    --gitlab-webhook-secret-file "$tmp/secret" --status-grace 2s
 }
 
 # PR #1 is open before the runner starts: it runs once the runner sees it.
@@ -176,9 +177,28 @@ open_prs 1:feature:acme/web 2:main:mallory/web 3:wip:acme/web 4:hotfix:acme/web:
 pr_hook reopened 1
 wait_for "reopened, PR #1 runs again" 10 jobs_are "$data" 4 --workflow review --state succeeded
 
+# GitLab: an open MR (GET /projects/:id/merge_requests?state=opened) at the
+# head its refs/merge-requests/5/head publishes; a Merge Request Hook hints.
+git -C "$tmp/lab" checkout -q -b fix && push lab fix && git -C "$tmp/lab" push -q origin HEAD:refs/merge-requests/5/head
+lab_head=$(git -C "$tmp/lab.git" rev-parse refs/merge-requests/5/head)
+printf '[{"iid": 5, "state": "opened", "sha": "%s", "source_branch": "fix", "target_branch": "main", "source_project_id": 14, "target_project_id": 14, "draft": false, "web_url": "https://gitlab.example/group/app/-/merge_requests/5"}, {"iid": 6, "state": "merged", "sha": "%s", "source_branch": "old", "target_branch": "main", "source_project_id": 14, "target_project_id": 14}]' \
+  "$lab_head" "$lab_head" >"$tmp/mrs.json"
+http PUT "$api/_fake/gitlab-mrs?project=group/app" -H "Content-Type: application/json" --body-file "$tmp/mrs.json"
+/usr/bin/python3 -c 'import json, sys
+p = json.load(open(sys.argv[1])); p["project"]["path_with_namespace"] = "group/app"; print(json.dumps(p))' \
+  "$src/tests/fixtures/webhooks/gitlab-webhooks/merge_request_hook.json" >"$tmp/mr-hook.json"
+http POST "$base/hooks/gitlab" -H "X-Gitlab-Event: Merge Request Hook" -H "X-Gitlab-Token: s3cret" \
+  -H "X-Gitlab-Event-UUID: mr-1" -H "Content-Type: application/json" --body-file "$tmp/mr-hook.json"
+check "a Merge Request Hook is a hint: 202" grep -qx 202 <(head -1 "$tmp/out")
+wait_for "MR !5 runs" 10 jobs_are "$data" 1 --workflow lab-review --state succeeded
+check "only the open one" jobs_are "$data" 1 --workflow lab-review
+lab_job=$("$bin" jobs --data-dir "$data" --workflow lab-review | awk 'NR == 2 { print $1 }')
+check "at the MR's head" grep -qF "MR 5 at $lab_head" <(log_of "$lab_job")
+job_json "$lab_job" pull_request_url >"$tmp/v" && check "linked to the MR" grep -qx "https://gitlab.example/group/app/-/merge_requests/5" "$tmp/v"
+
 # A push to main is still a push, never a PR's job.
 push web main
 wait_for "the push job runs" 10 jobs_are "$data" 1 --workflow pushes --state succeeded
-check "no token or secret in the runner's log" bash -c "! grep -qE 'ghp-t0ken|tok-5ecret' '$tmp/r.log'"
+check "no token or secret in the runner's log" bash -c "! grep -qE 'ghp-t0ken|glpat-t0ken|tok-5ecret' '$tmp/r.log'"
 stop_runner "SIGTERM at the end"
 summary run_pull_requests

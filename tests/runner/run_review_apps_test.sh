@@ -17,12 +17,7 @@ trap 'stop_all_runners; [ -n "$fake_pid" ] && kill "$fake_pid"; [ -z "${KEEP:-}"
 . "$src/tests/cli/lib.sh"
 . "$src/tests/runner/lib.sh"
 . "$src/tests/runner/pr_lib.sh"
-http() { /usr/bin/python3 "$src/tests/runner/fetch.py" "$@" >"$tmp/out" 2>"$tmp/err"; }
-
-"$fake_bin" "$tmp/forge.port" &
-fake_pid=$!
-wait_for "the stand-in forge listens" 10 test -s "$tmp/forge.port"
-api="http://127.0.0.1:$(cat "$tmp/forge.port")"
+start_forge_stand_in "$fake_bin"
 
 mkdir -p "$tmp/forge/acme"
 new_remote web
