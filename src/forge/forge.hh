@@ -57,7 +57,8 @@ struct PullRequest {
 
 struct PullRequestList {
   std::vector<PullRequest> open;
-  std::string error;  // the forge did not answer, or not as documented
+  bool complete = true;  // false: more pages than were read (only what is listed may be acted on)
+  std::string error;     // the forge did not answer, or not as documented
   bool ok() const { return error.empty(); }
 };
 

@@ -40,6 +40,7 @@ class GitHub : public ForgeApi {
     std::vector<std::string> pages;
     HttpReply r = get_pages(http_, "/repos/" + repository + "/pulls?state=open&per_page=100", pages);
     if (!r.ok()) out.error = "GitHub pull requests: " + r.error;
+    out.complete = r.next_page.empty();
     for (std::size_t i = 0; out.ok() && i < pages.size(); ++i)
       if (auto bad = add_github_pulls(pages[i], repository, out.open)) out.error = "GitHub: " + *bad;
     return out;

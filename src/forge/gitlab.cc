@@ -36,6 +36,7 @@ class GitLab : public ForgeApi {
     HttpReply r =
         get_pages(http_, "/projects/" + url_encode(repository) + "/merge_requests?state=opened&per_page=100", pages);
     if (!r.ok()) out.error = "GitLab merge requests: " + r.error;
+    out.complete = r.next_page.empty();
     for (std::size_t i = 0; out.ok() && i < pages.size(); ++i)
       if (auto bad = add_gitlab_merge_requests(pages[i], out.open)) out.error = "GitLab: " + *bad;
     return out;

@@ -95,9 +95,12 @@ std::optional<std::string> Runner::poll_pull_requests(const std::string& url, co
     for (std::size_t i = 0; i < triggered.jobs.size(); ++i)
       if (store_.record_pull_request_head(url, triggered.heads[i], now))
         ids.push_back(store_.create_job(triggered.jobs[i], now));
-    store_.forget_pull_requests(url, numbers);
-    auto teardowns = tear_down_review_apps(url, numbers, now);
-    ids.insert(ids.end(), teardowns.begin(), teardowns.end());
+    // A PR missing from a cut list may still be open: nothing is forgotten or deleted on it.
+    if (list.complete) {
+      store_.forget_pull_requests(url, numbers);
+      auto teardowns = tear_down_review_apps(url, numbers, now);
+      ids.insert(ids.end(), teardowns.begin(), teardowns.end());
+    }
     tx.commit();
   }
   listed();
@@ -105,9 +108,12 @@ std::optional<std::string> Runner::poll_pull_requests(const std::string& url, co
     auto job = store_.get_job(id);
     if (!job) continue;
     log::info(job->teardown ? "review app teardown job" : "pull request job",
-              {{"job", std::to_string(id)}, {"workflow", job->workflow},
-                                   {"pull_request", std::to_string(*job->pull_request)}, {"branch", job->branch},
-                                   {"commit", job->commit_sha.substr(0, 12)}, {"untrusted", job->untrusted ? "yes" : "no"}});
+              {{"job", std::to_string(id)},
+               {"workflow", job->workflow},
+               {"pull_request", std::to_string(*job->pull_request)},
+               {"branch", job->branch},
+               {"commit", job->commit_sha.substr(0, 12)},
+               {"untrusted", job->untrusted ? "yes" : "no"}});
     if (!job->teardown) supersede_pull_request(url, *job);
     if (job->state == store::JobState::waiting) gate_->hold(*job);
     else scheduler_->submit(*job);

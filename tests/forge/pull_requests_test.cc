@@ -134,3 +134,17 @@ TEST_CASE("open_pull_requests reads every page, open ones only, from both forges
   CHECK_FALSE(missing.ok());
   CHECK(missing.error.find("GitHub pull requests") != std::string::npos);
 }
+
+TEST_CASE("a list longer than the pages read says it is cut") {
+  cwf::test::FakeForge fake;
+  json pulls = json::array();
+  for (int i = 1; i <= 1001; ++i) pulls.push_back({{"number", i}, {"state", "open"}});
+  fake.pulls("acme/web", pulls);
+  auto list = make_github(fake.url(), "t", {})->open_pull_requests("acme/web");
+  REQUIRE(list.ok());
+  CHECK(list.open.size() == 1000);
+  CHECK_FALSE(list.complete);
+  pulls.erase(pulls.end() - 1);
+  fake.pulls("acme/web", pulls);
+  CHECK(make_github(fake.url(), "t", {})->open_pull_requests("acme/web").complete);
+}
