@@ -74,6 +74,13 @@ job_is() { [ "$(job_field "$1" "$2" 2)" = "$3" ]; }
 
 # runner_url DATA: the base URL of the runner using DATA (started with --listen 127.0.0.1:0).
 runner_url() { echo "http://$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["listen"])' "$1/state.json")"; }
+# wait_serving DATA: until the runner using DATA serves, at another address
+# than $base (a restarted runner: state.json keeps the stopped one's); sets $base.
+wait_serving() {
+  local old=${base:-none}
+  wait_for "the runner serves" 10 bash -c "grep -q '\"listen\": \"127.0.0.1:[1-9]' '$1/state.json' && ! grep -qF '\"${old#http://}\"' '$1/state.json'"
+  base=$(runner_url "$1")
+}
 # reply_field PATH: a field of the JSON body fetch.py left in $tmp/out (after its status line),
 # e.g. reply_field id, reply_field tasks 0 release_id.
 reply_field() {

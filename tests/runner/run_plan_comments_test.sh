@@ -51,8 +51,7 @@ data=$tmp/data
 run_it() {
   GITHUB_TOKEN=ghp-t0ken start_runner r.log --config-repo "$tmp/forge/acme/ops.git" --data-dir "$data" \
     --github-url "file://$tmp/forge" --github-api-url "$api" --github-webhook-secret-file "$tmp/secret"
-  wait_for "the runner serves" 10 bash -c "grep -q '\"listen\": \"127.0.0.1:[1-9]' '$data/state.json'"
-  base=$(runner_url "$data")
+  wait_serving "$data"
 }
 run_it
 wait_for "the workflows file applies" 10 in_log r.log "applied the workflows file"

@@ -82,8 +82,7 @@ pr_push 1 feature
 one=$(git -C "$tmp/web.git" rev-parse refs/pull/1/head)
 open_prs 1:feature:acme/web
 run_it
-wait_for "the runner serves" 10 grep -q '"listen": "127.0.0.1:[1-9]' "$data/state.json"
-base=$(runner_url "$data")
+wait_serving "$data"
 wait_for "PR #1 makes a review job" 10 jobs_are "$data" 1 --workflow review --state succeeded
 check "and one of the forks-too workflow" jobs_are "$data" 1 --workflow forks --state succeeded
 check "no gated job: its base is release/*" jobs_are "$data" 0 --workflow gated
@@ -164,7 +163,7 @@ stop_runner "SIGTERM"
 lines=$(wc -l <"$tmp/r.log")
 run_it
 wait_for "the runner polls again" 10 bash -c "tail -n +$((lines + 1)) '$tmp/r.log' | grep -qF 'first poll cycle done'"
-base=$(runner_url "$data")
+wait_serving "$data"
 settle 2
 check "after a restart: no job twice" jobs_are "$data" "$total"
 

@@ -41,6 +41,14 @@ workflows:
         environment: {RAILS_ENV: review}
         before_promote: {service: web, command: bin/migrate}
       - {type: script, command: 'echo "smoke test of $REVIEW_APP at $REVIEW_APP_URL"'}
+  - name: short-lived
+    trigger:
+      integration: github
+      repository: acme/web
+      require_status: false
+      pull_request: {base: "short/*"}
+    tasks:
+      - {type: review_app, app: tmp, rack: acme/dev, manifest: convox.yml, expire_after: 2s}
 YML
 state=$tmp/racks
 fake_convox "$tmp/convox" FAKE_CONVOX_CALLS="$tmp/convox-calls" FAKE_CONVOX_STATE="$state"
@@ -50,8 +58,7 @@ run_it() {
   GITHUB_TOKEN=ghp-t0ken start_runner r.log --workflows-file "$tmp/workflows.yml" --data-dir "$data" \
     --github-url "file://$tmp/forge" --github-api-url "$api" --github-webhook-secret-file "$tmp/secret" \
     --convox-bin "$tmp/convox" --public-url "https://ci.example.test"
-  wait_for "the runner serves" 10 bash -c "grep -q '\"listen\": \"127.0.0.1:[1-9]' '$data/state.json'"
-  base=$(runner_url "$data")
+  wait_serving "$data"
 }
 # deployed TARGET KEY=VALUE...: the stand-in forge got a POST to TARGET whose JSON body has these values.
 posted() {
@@ -146,8 +153,21 @@ wait_for "closed while the runner was down: deleted after it starts" 20 bash -c 
 wait_for "its teardown job succeeds" 10 jobs_are "$data" 5 --workflow review --state succeeded
 check "deleted once" test "$(calls_of delete web-pr-9)" -eq 1
 
+# expire_after: an idle PR's app goes while the PR stays open; a new head brings it back.
+pr_push 11 spike
+open_prs 8:other:acme/web 11:spike:acme/web:base=short/x
+pr_hook opened 11
+wait_for "PR #11's short-lived app is up" 20 test -s "$(app_dir tmp-pr-11)/release"
+sleep 3
+pr_hook edited 11
+wait_for "idle past expire_after, it is deleted" 20 bash -c "! test -d '$(app_dir tmp-pr-11)'"
+check "the log says why" in_log r.log "the review app was idle: it goes app=\"tmp-pr-11 on acme/dev\" pull_request=11"
+pr_push 11 spike
+wait_for "the next head brings it back" 20 test -s "$(app_dir tmp-pr-11)/release"
+check "created twice in all" test "$(calls_of create tmp-pr-11)" -eq 2
+
 # PR #8 closes: its app was never the runner's, so it stays.
-open_prs
+open_prs 11:spike:acme/web:base=short/x
 pr_hook closed 8
 settle 3
 check "web-pr-8 is never deleted" test -d "$(app_dir web-pr-8)"
