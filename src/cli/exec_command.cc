@@ -10,6 +10,7 @@
 #include "cli/output.hh"
 #include "config/loader.hh"
 #include "executor/executor.hh"
+#include "git/remote.hh"
 #include "git/workspace.hh"
 
 extern char** environ;
@@ -142,7 +143,12 @@ int run_exec(const Args& args) {
     }
   } guard{workspace, keep};
   try {
-    id = exec.create(spec);
+    store::NewJob job = executor::new_job(spec);
+    if (auto summary = git::commit_summary(repo, commit->sha)) {
+      job.commit_title = summary->title;
+      job.commit_author = summary->author;
+    }
+    id = (*opened)->create_job(job, store::now_ms());
     std::cout << "job " << id << ": " << wf->name << " on " << commit->sha.substr(0, 12)
               << (commit->branch.empty() ? "" : " (" + commit->branch + ")") << "\n";
     workspace = dir / "workspaces" / std::to_string(id);

@@ -5,6 +5,7 @@
 #include "config/names.hh"
 #include "git/handles.hh"
 #include "git/known_hosts.hh"
+#include "util/utf8.hh"
 
 namespace cwf::git {
 namespace {
@@ -195,6 +196,50 @@ std::optional<Error> fetch_branches(const std::filesystem::path& mirror, const s
   std::vector<std::string> refs;
   for (const auto& b : branches) refs.push_back("refs/heads/" + b);
   return fetch_refs(mirror, url, refs, creds);
+}
+
+namespace {
+
+// TEXT's first line, invalid bytes and control characters replaced or
+// dropped, at most MAX bytes on a character boundary.
+std::string one_line(std::string_view text, std::size_t max) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && out.size() < max;) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\n' || c == '\r') break;
+    std::size_t n = utf8_sequence_length(text.substr(i));
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+      continue;
+    }
+    if (n == 1 && (c < 0x20 || c == 0x7F)) c = ' ';
+    if (out.size() + n > max) break;
+    if (n == 1) out += static_cast<char>(c);
+    else out.append(text.substr(i, n));
+    i += n;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+Result<CommitSummary> commit_summary(const std::string& repo_dir, const std::string& sha) {
+  ensure_library();
+  git_repository* raw = nullptr;
+  if (git_repository_open_ext(&raw, repo_dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0)
+    return git_failure("cannot open " + repo_dir);
+  RepoHandle repo(raw);
+  CommitHandle commit;
+  if (auto tree = tree_of(repo.get(), sha, &commit); !tree) return tree.error();
+  CommitSummary out;
+  const char* message = git_commit_message(commit.get());
+  std::string_view m = message ? message : "";
+  while (!m.empty() && (m.front() == '\n' || m.front() == ' ')) m.remove_prefix(1);
+  out.title = one_line(m, 200);
+  if (const git_signature* a = git_commit_author(commit.get()); a && a->name) out.author = one_line(a->name, 100);
+  return out;
 }
 
 bool has_commit(const std::string& repo_dir, const std::string& sha) {

@@ -54,6 +54,14 @@ std::optional<Error> fetch_branches(const std::filesystem::path& mirror, const s
 std::optional<Error> fetch_refs(const std::filesystem::path& mirror, const std::string& url,
                                 const std::vector<std::string>& refs, const Credentials& creds);
 
+// A commit as a jobs list shows it: its message's first line and its
+// author's name, each valid UTF-8 without control characters and cut short
+// (TITLE 200 bytes, AUTHOR 100): they are the pusher's text.
+struct CommitSummary {
+  std::string title, author;
+};
+Result<CommitSummary> commit_summary(const std::string& repo, const std::string& sha);
+
 // Whether the repository at REPO has commit SHA (a full hex id).
 bool has_commit(const std::string& repo, const std::string& sha);
 

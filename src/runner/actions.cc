@@ -20,6 +20,8 @@ store::NewJob follow_up(const config::Workflow& wf, const store::JobRecord& old,
   store::NewJob job = executor::new_job({&wf, old.repository, old.branch, old.commit_sha, trigger, old.remote,
                                          old.pull_request, old.untrusted});
   job.pull_request_url = old.pull_request_url;
+  job.commit_title = old.commit_title;
+  job.commit_author = old.commit_author;
   job.parent_job_id = old.id;
   return job;
 }
@@ -59,7 +61,9 @@ server::ActionResult Runner::trigger(const std::string& name, const std::string&
   if (!git::has_commit(source, sha))
     return failure(422, "commit " + sha + " is not in " + config::redact_url(url) +
                             " (give the branch it is on, so it can be fetched)");
-  return enqueue(executor::new_job({wf, wf->trigger.repository, branch, sha, "manual", url, std::nullopt, false}), 201);
+  store::NewJob job = executor::new_job({wf, wf->trigger.repository, branch, sha, "manual", url, std::nullopt, false});
+  describe(job);
+  return enqueue(std::move(job), 201);
 }
 
 server::ActionResult Runner::cancel(std::int64_t id) {

@@ -89,6 +89,7 @@ std::optional<std::string> Runner::poll_pull_requests(const std::string& url, co
       return error->message;
     }
   }
+  for (auto& job : triggered.jobs) describe(job);
   std::vector<std::int64_t> ids;
   {
     store::JobStore::Transaction tx(store_);  // a head is recorded with its job, or neither is

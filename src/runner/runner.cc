@@ -35,6 +35,13 @@ std::string Runner::source_of(const std::string& url) const {
   return watcher::mirror_path(options_.data_dir, url).string();
 }
 
+void Runner::describe(store::NewJob& job) const {
+  if (auto c = git::commit_summary(source_of(job.remote), job.commit_sha)) {
+    job.commit_title = std::move(c->title);
+    job.commit_author = std::move(c->author);
+  }
+}
+
 std::optional<std::string> Runner::poll_remote(const std::string& url) {
   auto listed = git::list_refs(url, watcher::credentials_for(url, options_.forges));
   if (!listed) {
@@ -95,6 +102,7 @@ std::optional<std::string> Runner::trigger(const std::string& url, const Heads& 
   for (const auto& [workflow, c] : triggered.filtered)
     log::info("push not run: no changed file matches paths",
               {{"workflow", workflow}, {"branch", c.branch}, {"commit", short_sha(c.new_sha)}});
+  for (auto& j : triggered.jobs) describe(j);
   const auto& jobs = triggered.jobs;
   std::vector<std::int64_t> ids;
   {

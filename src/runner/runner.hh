@@ -120,6 +120,9 @@ class Runner : public server::RunnerView {
   // its workflows file is checked and the verdict posted (pull requests).
   void check_branch_config(const std::string& url, const store::HeadChange& change);
   std::string source_of(const std::string& url) const;  // where a remote's objects are read
+  // JOB's commit's first line and author, from the remote's objects (left
+  // empty when they can't be read: the job runs all the same).
+  void describe(store::NewJob& job) const;
   void prune_jobs();  // --retain-jobs, --retain-days
   void write_state(bool force);
 

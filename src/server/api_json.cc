@@ -30,7 +30,9 @@ nlohmann::ordered_json job_json(const store::JobRecord& j, bool with_tasks) {
                                 {"duration_ms", duration_ms(j.started_at, j.finished_at)},
                                 {"pull_request", optional_value(j.pull_request)},
                                 {"pull_request_url", j.pull_request_url},
-                                {"untrusted", j.untrusted}};
+                                {"untrusted", j.untrusted},
+                                {"commit_title", j.commit_title},
+                                {"commit_author", j.commit_author}};
   if (!with_tasks) return out;
   auto tasks = nlohmann::ordered_json::array();
   for (const auto& t : j.tasks)

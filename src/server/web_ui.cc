@@ -48,6 +48,14 @@ std::string branch_cell(const store::JobRecord& j) {
   return pr + " <code>" + html_escape(j.branch) + "</code>";
 }
 
+// The short commit, its message's first line and its author (the pusher's text, escaped).
+std::string commit_cell(const store::JobRecord& j) {
+  std::string out = "<code>" + html_escape(j.commit_sha.substr(0, 12)) + "</code>";
+  if (!j.commit_title.empty()) out += " " + html_escape(j.commit_title);
+  if (!j.commit_author.empty()) out += " <span class=\"muted\">" + html_escape(j.commit_author) + "</span>";
+  return out;
+}
+
 // "Review app web-pr-7 on acme/dev: https://... (active)", linked.
 std::string review_app_line(const std::optional<store::ReviewApp>& app) {
   if (!app) return "";
@@ -110,7 +118,7 @@ std::string render_index(const runner::ConfigStatus& status, const config::Confi
     std::string id = std::to_string(j.id);
     b += "<tr class=\"job\" data-state=\"" + std::string(store::to_string(j.state)) + "\"><td>" +
          dot(color_of(j.state), store::to_string(j.state)) + "</td><td>" + html_escape(j.workflow) + "</td><td>" +
-         branch_cell(j) + "</td><td><code>" + html_escape(j.commit_sha.substr(0, 12)) + "</code></td><td>" +
+         branch_cell(j) + "</td><td>" + commit_cell(j) + "</td><td>" +
          html_escape(j.trigger) + "</td><td>" + cli::format_duration_ms(j.started_at, j.finished_at) +
          "</td><td><a href=\"/jobs/" + id + "\">" + html_escape(executor::format_time(j.created_at)) + "</a></td></tr>\n";
   }
@@ -144,7 +152,9 @@ std::string render_job(const store::JobRecord& j, const std::string& log, std::u
   std::string b = "<p><a href=\"/\">&larr; all jobs</a></p>\n<h1>Job " + std::to_string(j.id) + ": " +
                   html_escape(j.workflow) + "</h1>\n<p>" + dot(color_of(j.state), store::to_string(j.state)) +
                   (j.reason.empty() ? "" : " &mdash; " + html_escape(j.reason)) + "</p>\n<p>" + branch_cell(j) +
-                  " <code>" + html_escape(j.commit_sha) + "</code>, " + html_escape(j.trigger) + ", created " +
+                  " <code>" + html_escape(j.commit_sha) + "</code>" +
+                  (j.commit_title.empty() ? "" : " " + html_escape(j.commit_title)) +
+                  (j.commit_author.empty() ? "" : " (" + html_escape(j.commit_author) + ")") + ", " + html_escape(j.trigger) + ", created " +
                   html_escape(executor::format_time(j.created_at)) + ", " +
                   cli::format_duration_ms(j.started_at, j.finished_at) +
                   (j.parent_job_id ? ", rerun of <a href=\"/jobs/" + std::to_string(*j.parent_job_id) + "\">job " +

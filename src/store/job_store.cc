@@ -46,7 +46,7 @@ TaskRecord read_task(SQLite::Statement& t) {
 
 const char* const kJobColumns =
     "id, workflow, repository, branch, commit_sha, trigger, state, reason, parent_job_id, created_at, started_at, "
-    "finished_at, remote, promote_task, integration, pull_request, pull_request_url, untrusted, teardown";
+    "finished_at, remote, promote_task, integration, pull_request, pull_request_url, untrusted, teardown, commit_title, commit_author";
 
 JobRecord read_job(SQLite::Statement& q) {
   JobRecord j;
@@ -69,6 +69,8 @@ JobRecord read_job(SQLite::Statement& q) {
   j.pull_request_url = q.getColumn(16).getString();
   j.untrusted = q.getColumn(17).getInt() != 0;
   j.teardown = q.getColumn(18).getInt() != 0;
+  j.commit_title = q.getColumn(19).getString();
+  j.commit_author = q.getColumn(20).getString();
   return j;
 }
 
@@ -159,6 +161,8 @@ std::int64_t JobStore::create_job(const NewJob& job, std::int64_t now) {
     q.bind(13, job.pull_request_url);
     q.bind(14, job.untrusted ? 1 : 0);
     q.bind(15, job.teardown ? 1 : 0);
+    q.bind(16, job.commit_title);
+    q.bind(17, job.commit_author);
     q.exec();
     std::int64_t id = impl_->db.getLastInsertRowid();
     auto& t = *impl_->insert_task;

@@ -55,6 +55,7 @@ struct JobRecord {
   std::string pull_request_url;     // its page on the forge
   bool untrusted = false;           // a fork's PR: its scripts get no secrets, no rack credentials
   bool teardown = false;            // deletes the review app of its (remote, workflow, PR)
+  std::string commit_title, commit_author;  // its commit's first line and author, if read
   std::vector<TaskRecord> tasks;  // filled by get_job
 };
 
@@ -69,6 +70,7 @@ struct NewJob {
   std::string pull_request_url;
   bool untrusted = false;
   bool teardown = false;
+  std::string commit_title, commit_author;
   JobState state = JobState::queued;  // or waiting: held by the commit-status gate
 };
 

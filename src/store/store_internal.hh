@@ -92,7 +92,8 @@ struct JobStore::Impl {
     insert_job.emplace(db,
                        "INSERT INTO jobs (workflow, repository, branch, commit_sha, trigger, state, parent_job_id, "
                        "created_at, remote, promote_task, integration, pull_request, pull_request_url, untrusted, "
-                       "teardown) VALUES (?1, ?2, ?3, ?4, ?5, ?11, ?6, ?7, ?8, ?9, ?10, ?12, ?13, ?14, ?15)");
+                       "teardown, commit_title, commit_author) VALUES (?1, ?2, ?3, ?4, ?5, ?11, ?6, ?7, ?8, ?9, ?10, ?12, ?13, ?14, "
+                       "?15, ?16, ?17)");
     insert_task.emplace(db, "INSERT INTO tasks (job_id, idx, name, type, state) VALUES (?, ?, ?, ?, 'pending')");
     set_state.emplace(db,
                       "UPDATE jobs SET state = ?2, reason = ?3, "

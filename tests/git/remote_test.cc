@@ -109,3 +109,31 @@ TEST_CASE("a server that accepts and never answers fails after the timeout") {
   CHECK(took >= std::chrono::milliseconds(600));
   CHECK(took < std::chrono::seconds(5));
 }
+
+TEST_CASE("a commit's summary: its first line and author, clean and short") {
+  Remote r;
+  auto one = git::commit_summary(r.bare.string(), r.head());
+  REQUIRE(one.ok());
+  CHECK(one->title == "one");
+  CHECK_FALSE(one->author.empty());
+  // A pusher's message: blank lines first, a tab, an escape, a Latin-1 byte, a second line, far too long.
+  std::string long_line(300, 'x');
+  sh(r.work, "printf '\\n\\nfix:\\tthe \\033[31mred\\033[0m bug \\377 " + long_line +
+                 "\\nsecond line\\n' > msg && git -c user.name='Ada Lovelace' commit -q --allow-empty -F msg");
+  auto two = git::commit_summary(r.work.string(), r.head());
+  REQUIRE(two.ok());
+  CHECK(two->title.rfind("fix: the  [31mred [0m bug \xC3\xBF xxx", 0) == 0);  // git stored \377 as U+00FF
+  CHECK(two->title.size() <= 200);
+  CHECK(two->title.find("second") == std::string::npos);
+  CHECK(two->author == "Ada Lovelace");
+  CHECK_FALSE(git::commit_summary(r.work.string(), std::string(40, 'f')).ok());
+
+  // Bytes that are no UTF-8, written raw (the git CLI would re-encode them).
+  std::string out = (r.tmp.path() / "raw").string();
+  sh(r.work, "tree=$(git hash-object -t tree -w /dev/null) && printf 'tree %s\\nauthor \\377 <a@b> 0 +0000\\n"
+             "committer c <c@d> 0 +0000\\n\\nbad \\377 byte\\n' $tree | git hash-object -t commit -w --stdin > " + out);
+  auto raw = git::commit_summary(r.work.string(), test::read_file(out).substr(0, 40));
+  REQUIRE(raw.ok());
+  CHECK(raw->title == "bad \xEF\xBF\xBD byte");
+  CHECK(raw->author == "\xEF\xBF\xBD");
+}

@@ -93,6 +93,8 @@ job_json "$review1" trigger >"$tmp/v" && check "trigger pull_request" grep -qx p
 job_json "$review1" pull_request >"$tmp/v" && check "its number" grep -qx 1 "$tmp/v"
 job_json "$review1" pull_request_url >"$tmp/v" && check "its link" grep -qx "https://github.com/acme/web/pull/1" "$tmp/v"
 job_json "$review1" branch >"$tmp/v" && check "its source branch" grep -qx feature "$tmp/v"
+job_json "$review1" commit_title >"$tmp/v" && check "its commit's first line" grep -qx "change change.txt" "$tmp/v"
+job_json "$review1" commit_author >"$tmp/v" && check "and author" grep -qx t "$tmp/v"
 log_of "$review1" >"$tmp/log"
 check "the script ran at the PR's head with PULL_REQUEST set" grep -qF "PR 1 at $one on feature: [***]" "$tmp/log"
 check "the secret never in the log" bash -c "! grep -qF tok-5ecret '$tmp/log'"

@@ -51,6 +51,21 @@ TEST_CASE("the jobs list: one row per job, coloured by state, its time linking t
   CHECK_THAT(html, Catch::Contains("<a href=\"/?before=1\">older jobs</a>"));
 }
 
+TEST_CASE("the jobs list: a commit's first line and author, escaped; a pull request linked") {
+  runner::ConfigStatus status;
+  config::Config config;
+  auto j = job(5, store::JobState::succeeded, "feature");
+  j.commit_title = "fix <img src=x onerror=alert(1)>";
+  j.commit_author = "Mallory & co";
+  j.pull_request = 7;
+  j.pull_request_url = "https://github.com/acme/web/pull/7\"><script>";
+  std::string html = server::render_index(status, config, {j}, std::nullopt);
+  CHECK_THAT(html, Catch::Contains("fix &lt;img src=x onerror=alert(1)&gt; <span class=\"muted\">Mallory &amp; co</span>"));
+  CHECK_THAT(html, Catch::Contains("<a href=\"https://github.com/acme/web/pull/7&quot;&gt;&lt;script&gt;\">PR #7</a> <code>feature</code>"));
+  CHECK_THAT(html, !Catch::Contains("<script>"));
+  CHECK_THAT(html, !Catch::Contains("<img"));
+}
+
 TEST_CASE("a rejected workflows file shows its errors") {
   runner::ConfigStatus status;
   status.ready = false;

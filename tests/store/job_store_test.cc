@@ -76,6 +76,20 @@ TEST_CASE("a store made before pull requests keeps its jobs, tasks, ids and link
   CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
 }
 
+TEST_CASE("a job keeps its commit's first line and author") {
+  cwf::test::TempDir tmp;
+  auto s = std::move(*JobStore::open(tmp.path()));
+  auto j = job("deploy");
+  j.commit_title = "fix the <b>bug</b>";
+  j.commit_author = "Ada Lovelace";
+  auto id = s->create_job(j, 1000);
+  auto got = s->get_job(id);
+  REQUIRE(got);
+  CHECK(got->commit_title == "fix the <b>bug</b>");
+  CHECK(got->commit_author == "Ada Lovelace");
+  CHECK(s->list_jobs({}).at(0).commit_author == "Ada Lovelace");
+}
+
 TEST_CASE("a job's life in the store") {
   cwf::test::TempDir tmp;
   auto s = std::move(*JobStore::open(tmp.path()));
