@@ -50,7 +50,9 @@ int run_jobs(const Args& args) {
   app.add_option("--token-file", token_file, "the API token, if the runner wants one");
   if (int rc = parse_args(app, args); rc >= 0) return rc;
   if (!server.empty()) return print_remote_jobs(server, token_file, workflow, state, limit);
-  store::JobFilter filter{workflow, std::nullopt, limit, std::nullopt};
+  store::JobFilter filter;
+  filter.workflow = workflow;
+  filter.limit = limit;
   if (!state.empty()) {
     filter.state = store::parse_job_state(state);
     if (!filter.state) {

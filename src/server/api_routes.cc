@@ -46,6 +46,7 @@ void HttpServer::api_routes() {
       if (!f.state) return error_reply(res, 400, "state: unknown '" + req.get_param_value("state").substr(0, 100) + "'");
     }
     if (req.has_param("workflow")) f.workflow = req.get_param_value("workflow");
+    if (req.has_param("branch")) f.branch = req.get_param_value("branch");
     auto jobs = store_.list_jobs(f);
     auto list = nlohmann::ordered_json::array();
     for (const auto& j : jobs) list.push_back(job_json(j, false));

@@ -21,14 +21,21 @@ std::string authority_of(const std::string& url) {
 void HttpServer::ui_routes() {
   auto& s = *http_;
   s.route("GET", "/", [this](const httplib::Request& req, httplib::Response& res) {
-    store::JobFilter f;
+    IndexView view;
+    store::JobFilter& f = view.filter;
     f.limit = 50;
     std::int64_t before = 0;
     if (req.has_param("before") && parse_int(req.get_param_value("before"), before)) f.before_id = before;
+    // A filter that can't match anything (too long, an unknown state) is dropped, not an error page.
+    if (auto w = req.get_param_value("workflow"); w.size() <= 255) f.workflow = w;
+    if (auto b = req.get_param_value("branch"); b.size() <= 255) f.branch = b;
+    f.state = store::parse_job_state(req.get_param_value("state"));
+    view.now_ms = store::now_ms();
     auto jobs = store_.list_jobs(f);
     std::optional<std::int64_t> older;
     if (static_cast<int>(jobs.size()) == f.limit) older = jobs.back().id;
-    res.set_content(render_index(runner_.config_status(), *runner_.config(), jobs, older), "text/html; charset=utf-8");
+    res.set_content(render_index(runner_.config_status(), *runner_.config(), jobs, older, view),
+                    "text/html; charset=utf-8");
   });
   s.route("GET", R"(/jobs/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
     std::int64_t id = 0;

@@ -1,5 +1,7 @@
 #include "server/web_ui.hh"
 
+#include <httplib.h>
+
 #include "cli/job_output.hh"
 #include "config/names.hh"
 #include "executor/job_log.hh"
@@ -67,6 +69,39 @@ std::string review_app_line(const std::optional<store::ReviewApp>& app) {
   return "<p>Review app " + where + ": " + url + " (" + html_escape(app->state) + ")</p>\n";
 }
 
+// "workflow=deploy&state=failed&" (URL-encoded), for links that keep the filters.
+std::string filter_query(const store::JobFilter& f) {
+  std::string q;
+  if (!f.workflow.empty()) q += "workflow=" + httplib::detail::encode_query_param(f.workflow) + "&";
+  if (f.state) q += std::string("state=") + store::to_string(*f.state) + "&";
+  if (!f.branch.empty()) q += "branch=" + httplib::detail::encode_query_param(f.branch) + "&";
+  return q;
+}
+
+// A GET form: the filters live in the URL, so a filtered list can be shared or bookmarked.
+std::string filter_form(const config::Config& config, const store::JobFilter& f) {
+  auto option = [](const std::string& value, const std::string& label, bool selected) {
+    return "<option value=\"" + html_escape(value) + "\"" + (selected ? " selected" : "") + ">" + html_escape(label) +
+           "</option>";
+  };
+  std::string b = "<form id=\"filters\" method=\"get\" action=\"/\"><label>workflow <select name=\"workflow\">" +
+                  option("", "any", f.workflow.empty());
+  bool listed = f.workflow.empty();
+  for (const auto& w : config.workflows) {
+    b += option(w.name, w.name, w.name == f.workflow);
+    listed = listed || w.name == f.workflow;
+  }
+  if (!listed) b += option(f.workflow, f.workflow + " (gone)", true);  // a removed workflow's jobs stay findable
+  b += "</select></label> <label>state <select name=\"state\">" + option("", "any", !f.state);
+  for (auto s : {store::JobState::queued, store::JobState::waiting, store::JobState::running, store::JobState::succeeded,
+                 store::JobState::failed, store::JobState::cancelled, store::JobState::skipped, store::JobState::interrupted})
+    b += option(store::to_string(s), store::to_string(s), f.state == s);
+  b += "</select></label> <label>branch <input name=\"branch\" value=\"" + html_escape(f.branch) +
+       "\" size=\"16\" maxlength=\"255\"></label> <button type=\"submit\">filter</button>";
+  if (!f.workflow.empty() || f.state || !f.branch.empty()) b += " <a href=\"/\">clear</a>";
+  return b + "</form>\n";
+}
+
 std::string page(const std::string& title, const std::string& body, bool refresh) {
   return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
          "</title>" + (refresh ? "<meta http-equiv=\"refresh\" content=\"2\">" : "") + kStyle + "</head><body>\n" +
@@ -95,8 +130,18 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
+std::string relative_time(std::int64_t at_ms, std::int64_t now_ms) {
+  std::int64_t s = (now_ms - at_ms) / 1000;
+  if (s < 5) return "just now";
+  if (s < 60) return std::to_string(s) + " s ago";
+  if (s < 3600) return std::to_string(s / 60) + " min ago";
+  if (s < 86400) return std::to_string(s / 3600) + " h ago";
+  return std::to_string(s / 86400) + " d ago";
+}
+
 std::string render_index(const runner::ConfigStatus& status, const config::Config& config,
-                         const std::vector<store::JobRecord>& jobs, std::optional<std::int64_t> older) {
+                         const std::vector<store::JobRecord>& jobs, std::optional<std::int64_t> older,
+                         const IndexView& view) {
   std::string b = "<h1>convox-workflows</h1>\n<h2>Workflows file</h2>\n<p>" + html_escape(status.source) + ": ";
   if (status.ready) {
     b += dot("green", "ready") + " at <code>" + html_escape(status.last_applied_revision.substr(0, 12)) + "</code>";
@@ -112,19 +157,24 @@ std::string render_index(const runner::ConfigStatus& status, const config::Confi
     b += "<tr><td>" + html_escape(w.name) + "</td><td>" + config::to_string(w.trigger.integration) + " " +
          html_escape(w.trigger.repository) + "</td><td><code>" + html_escape(config::branch_label(w.trigger)) + "</code></td><td>" +
          config::to_string(w.concurrency) + "</td><td>" + std::to_string(w.tasks.size()) + "</td></tr>\n";
-  b += "</table>\n<h2>Jobs</h2>\n<table id=\"jobs\"><tr><th></th><th>workflow</th><th>branch</th><th>commit</th>"
-       "<th>trigger</th><th>duration</th><th>created</th></tr>\n";
+  b += "</table>\n<h2>Jobs</h2>\n" + filter_form(config, view.filter) +
+       "<table id=\"jobs\"><tr><th>#</th><th>state</th><th>workflow</th><th>branch</th><th>commit</th>"
+       "<th>trigger</th><th>created</th><th>duration</th></tr>\n";
+  std::int64_t now = view.now_ms ? view.now_ms : store::now_ms();
   for (const auto& j : jobs) {
-    std::string id = std::to_string(j.id);
-    b += "<tr class=\"job\" data-state=\"" + std::string(store::to_string(j.state)) + "\"><td>" +
-         dot(color_of(j.state), store::to_string(j.state)) + "</td><td>" + html_escape(j.workflow) + "</td><td>" +
-         branch_cell(j) + "</td><td>" + commit_cell(j) + "</td><td>" +
-         html_escape(j.trigger) + "</td><td>" + cli::format_duration_ms(j.started_at, j.finished_at) +
-         "</td><td><a href=\"/jobs/" + id + "\">" + html_escape(executor::format_time(j.created_at)) + "</a></td></tr>\n";
+    std::string id = std::to_string(j.id), at = executor::format_time(j.created_at);
+    b += "<tr class=\"job\" data-state=\"" + std::string(store::to_string(j.state)) + "\"><td><a href=\"/jobs/" + id +
+         "\">#" + id + "</a></td><td>" + dot(color_of(j.state), store::to_string(j.state)) + "</td><td>" +
+         html_escape(j.workflow) + "</td><td>" + branch_cell(j) + "</td><td>" + commit_cell(j) + "</td><td>" +
+         html_escape(j.trigger) + "</td><td><time datetime=\"" + at + "\" title=\"" + at + "\">" +
+         relative_time(j.created_at, now) + "</time></td><td>" + cli::format_duration_ms(j.started_at, j.finished_at) +
+         "</td></tr>\n";
   }
   b += "</table>\n";
-  if (jobs.empty()) b += "<p class=\"muted\">No jobs yet: push to a watched branch.</p>\n";
-  if (older) b += "<p><a href=\"/?before=" + std::to_string(*older) + "\">older jobs</a></p>\n";
+  bool filtered = !view.filter.workflow.empty() || view.filter.state || !view.filter.branch.empty();
+  if (jobs.empty()) b += filtered ? "<p class=\"muted\">No job matches these filters.</p>\n"
+                                  : "<p class=\"muted\">No jobs yet: push to a watched branch.</p>\n";
+  if (older) b += "<p><a href=\"/?" + filter_query(view.filter) + "before=" + std::to_string(*older) + "\">older jobs</a></p>\n";
   return page("convox-workflows", b, false);
 }
 

@@ -14,8 +14,17 @@
 namespace cwf::server {
 
 std::string html_escape(std::string_view text);
+// The jobs list: FILTER's workflow, state and branch (kept in the page's
+// links and its filter form), times relative to NOW_MS (absolute on hover).
+struct IndexView {
+  store::JobFilter filter;
+  std::int64_t now_ms = 0;
+};
 std::string render_index(const runner::ConfigStatus& status, const config::Config& config,
-                         const std::vector<store::JobRecord>& jobs, std::optional<std::int64_t> older);
+                         const std::vector<store::JobRecord>& jobs, std::optional<std::int64_t> older,
+                         const IndexView& view = {});
+// "just now", "42 s ago", "3 min ago", "5 h ago", "2 d ago" (ages under 0: "just now").
+std::string relative_time(std::int64_t at_ms, std::int64_t now_ms);
 // LOG: the job's log, or its end when long (TRUNCATED bytes left out before it).
 // ACTIONS: show cancel / rerun / promote forms (the runner has an API token).
 // APP: the review app of JOB's pull request, if the runner made one.

@@ -259,11 +259,13 @@ std::vector<JobRecord> JobStore::list_jobs(const JobFilter& f) const {
   return guarded("list jobs", [&] {
     std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE 1";
     if (!f.workflow.empty()) sql += " AND workflow = :workflow";
+    if (!f.branch.empty()) sql += " AND branch = :branch";
     if (f.state) sql += " AND state = :state";
     if (f.before_id) sql += " AND id < :before";
     sql += " ORDER BY id DESC LIMIT :limit";
     SQLite::Statement q(impl_->db, sql);
     if (!f.workflow.empty()) q.bind(":workflow", f.workflow);
+    if (!f.branch.empty()) q.bind(":branch", f.branch);
     if (f.state) q.bind(":state", to_string(*f.state));
     if (f.before_id) q.bind(":before", static_cast<int64_t>(*f.before_id));
     q.bind(":limit", f.limit);

@@ -158,6 +158,7 @@ struct JobFilter {
   std::optional<JobState> state;
   int limit = 20;
   std::optional<std::int64_t> before_id;  // cursor: only jobs older than this id
+  std::string branch;                      // empty: all
 };
 
 // A failed write: the database or its disk refused it.

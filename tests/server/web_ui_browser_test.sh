@@ -41,6 +41,13 @@ expect "the jobs list renders" out '<table id="jobs">'
 expect "a green row for the job" out '<span class="dot green" title="succeeded">'
 expect "its timestamp links to its page" out '<a href="/jobs/1">'
 expect "the workflows are listed" out '<td>browse</td>'
+expect "the job's number links to its page" out '<a href="/jobs/1">#1</a>'
+expect "its commit's first line" out 'change change.txt'
+if dom "$base/?workflow=browse&state=succeeded"; then ok; else fail "chromium could not load a filtered list"; fi
+expect "a filter that matches keeps the job" out '<a href="/jobs/1">#1</a>'
+expect "and shows what it filters" out '<option value="succeeded" selected="">succeeded</option>'
+if dom "$base/?state=failed"; then ok; else fail "chromium could not load a filtered list"; fi
+expect "one that doesn't, says so" out 'No job matches these filters.'
 if dom "$base/jobs/1"; then ok; else fail "chromium could not load $base/jobs/1"; fi
 expect "the job's page shows its task" out '<td>greet</td>'
 expect "and its log, escaped" out 'rendered &lt;in&gt; the browser'

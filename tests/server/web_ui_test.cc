@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "config/loader.hh"
+#include "executor/job_log.hh"
 #include "server/web_ui.hh"
 
 using namespace cwf;
@@ -49,6 +50,38 @@ TEST_CASE("the jobs list: one row per job, coloured by state, its time linking t
   CHECK_THAT(html, Catch::Contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
   CHECK_THAT(html, !Catch::Contains("<script>"));
   CHECK_THAT(html, Catch::Contains("<a href=\"/?before=1\">older jobs</a>"));
+}
+
+TEST_CASE("the jobs list: numbers, relative times with the absolute one on hover, filters kept in the URL") {
+  runner::ConfigStatus status;
+  auto loaded = config::load_string("t.yml", "version: 1\nworkflows:\n  - name: deploy\n    trigger: {integration: git, "
+                                             "repository: \"file:///r.git\", branch: main}\n    tasks: [{type: script, "
+                                             "command: \"true\"}]\n");
+  REQUIRE(loaded.config);
+  auto j = job(12, store::JobState::failed, "main");
+  server::IndexView view;
+  view.filter.workflow = "deploy";
+  view.filter.state = store::JobState::failed;
+  view.filter.branch = "a&b";
+  view.now_ms = j.created_at + 3 * 60 * 1000 + 500;
+  std::string html = server::render_index(status, *loaded.config, {j}, 12, view);
+  CHECK_THAT(html, Catch::Contains("<td><a href=\"/jobs/12\">#12</a></td>"));
+  CHECK_THAT(html, Catch::Contains("\">3 min ago</time>"));
+  CHECK_THAT(html, Catch::Contains("<time datetime=\"" + executor::format_time(j.created_at) + "\" title=\""));
+  CHECK_THAT(html, Catch::Contains("<option value=\"deploy\" selected>deploy</option>"));
+  CHECK_THAT(html, Catch::Contains("<option value=\"failed\" selected>failed</option>"));
+  CHECK_THAT(html, Catch::Contains("<input name=\"branch\" value=\"a&amp;b\""));
+  CHECK_THAT(html, Catch::Contains("<a href=\"/?workflow=deploy&state=failed&branch=a%26b&before=12\">older jobs</a>"));
+  CHECK_THAT(html, Catch::Contains("<a href=\"/\">clear</a>"));
+  view.filter.workflow = "gone-one";
+  CHECK_THAT(server::render_index(status, *loaded.config, {}, std::nullopt, view),
+             Catch::Contains("<option value=\"gone-one\" selected>gone-one (gone)</option>") &&
+                 Catch::Contains("No job matches these filters."));
+  CHECK(server::relative_time(1000, 1000) == "just now");
+  CHECK(server::relative_time(0, 42000) == "42 s ago");
+  CHECK(server::relative_time(0, 5 * 3600 * 1000) == "5 h ago");
+  CHECK(server::relative_time(0, 2 * 86400 * 1000 + 5) == "2 d ago");
+  CHECK(server::relative_time(5000, 0) == "just now");
 }
 
 TEST_CASE("the jobs list: a commit's first line and author, escaped; a pull request linked") {

@@ -135,9 +135,11 @@ TEST_CASE("listing: newest first, filtered, paged") {
   auto all = s->list_jobs({});
   REQUIRE(all.size() == 5);
   CHECK(all.front().id == 5);
-  CHECK(s->list_jobs({"odd", {}, 20, {}}).size() == 2);
-  CHECK(s->list_jobs({"", JobState::failed, 20, {}}).at(0).id == 1);
-  auto page = s->list_jobs({"", {}, 2, 4});
+  CHECK(s->list_jobs({"odd", {}, 20, {}, ""}).size() == 2);
+  CHECK(s->list_jobs({"", JobState::failed, 20, {}, ""}).at(0).id == 1);
+  CHECK(s->list_jobs({"", {}, 20, {}, "main"}).size() == 5);
+  CHECK(s->list_jobs({"", {}, 20, {}, "nope"}).empty());
+  auto page = s->list_jobs({"", {}, 2, 4, ""});
   REQUIRE(page.size() == 2);
   CHECK(page[0].id == 3);
 }
