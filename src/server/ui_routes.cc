@@ -31,6 +31,9 @@ void HttpServer::ui_routes() {
     if (auto b = req.get_param_value("branch"); b.size() <= 255) f.branch = b;
     f.state = store::parse_job_state(req.get_param_value("state"));
     view.now_ms = store::now_ms();
+    view.remotes = runner_.remotes();
+    view.stalls = runner_.stalls();
+    view.unrecorded = store_.unrecorded();
     auto jobs = store_.list_jobs(f);
     std::optional<std::int64_t> older;
     if (static_cast<int>(jobs.size()) == f.limit) older = jobs.back().id;

@@ -102,6 +102,28 @@ std::string filter_form(const config::Config& config, const store::JobFilter& f)
   return b + "</form>\n";
 }
 
+// Nothing when all is well: a failing remote, a stuck worker or a store that
+// refuses writes each get a line, readable without colour.
+std::string health(const IndexView& view) {
+  std::string items;
+  std::int64_t now = view.now_ms ? view.now_ms : store::now_ms();
+  for (const auto& r : view.remotes) {
+    if (r.failures == 0) continue;
+    std::string next = r.in_flight || r.next_poll_at == 0 ? "being tried now"
+                       : r.next_poll_at <= now          ? "tried again now"
+                                                        : "tried again in " + std::to_string((r.next_poll_at - now + 999) / 1000) + " s";
+    items += "<li>remote <code>" + html_escape(config::redact_url(r.url)) + "</code> failing (" +
+             std::to_string(r.failures) + " in a row, " + next + "): <code>" + html_escape(r.last_error.substr(0, 300)) +
+             "</code></li>";
+  }
+  for (const auto& s : view.stalls) items += "<li>stuck: " + html_escape(s) + "</li>";
+  if (view.unrecorded > 0)
+    items += "<li>the job store refuses writes: " + std::to_string(view.unrecorded) +
+             " job end(s) kept in memory, retried until it takes them</li>";
+  if (items.empty()) return "";
+  return "<h2>Trouble</h2>\n<ul id=\"health\" class=\"err\">" + items + "</ul>\n";
+}
+
 std::string page(const std::string& title, const std::string& body, bool refresh) {
   return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
          "</title>" + (refresh ? "<meta http-equiv=\"refresh\" content=\"2\">" : "") + kStyle + "</head><body>\n" +
@@ -152,7 +174,8 @@ std::string render_index(const runner::ConfigStatus& status, const config::Confi
     for (const auto& e : status.errors) b += "<li><code>" + html_escape(e) + "</code></li>";
     b += "</ul><p>";
   }
-  b += "</p>\n<table id=\"workflows\"><tr><th>workflow</th><th>trigger</th><th>branch</th><th>concurrency</th><th>tasks</th></tr>\n";
+  b += "</p>\n" + health(view);
+  b += "<table id=\"workflows\"><tr><th>workflow</th><th>trigger</th><th>branch</th><th>concurrency</th><th>tasks</th></tr>\n";
   for (const auto& w : config.workflows)
     b += "<tr><td>" + html_escape(w.name) + "</td><td>" + config::to_string(w.trigger.integration) + " " +
          html_escape(w.trigger.repository) + "</td><td><code>" + html_escape(config::branch_label(w.trigger)) + "</code></td><td>" +

@@ -10,15 +10,21 @@
 
 #include "runner/reconciler.hh"
 #include "store/job_store.hh"
+#include "watcher/poller.hh"
 
 namespace cwf::server {
 
 std::string html_escape(std::string_view text);
 // The jobs list: FILTER's workflow, state and branch (kept in the page's
 // links and its filter form), times relative to NOW_MS (absolute on hover).
+// The runner's health shown above it: failing remotes (and when each is
+// tried next), what the watchdog finds stuck, job ends the store refused.
 struct IndexView {
   store::JobFilter filter;
   std::int64_t now_ms = 0;
+  std::vector<watcher::RemoteStatus> remotes;
+  std::vector<std::string> stalls;
+  std::size_t unrecorded = 0;
 };
 std::string render_index(const runner::ConfigStatus& status, const config::Config& config,
                          const std::vector<store::JobRecord>& jobs, std::optional<std::int64_t> older,

@@ -61,6 +61,8 @@ wait_for "the silent remote fails after --remote-timeout" 10 in_log r1.log "cann
 check "with a timeout error" in_log r1.log "timed out after 3s"
 status_has() { "$bin" status --data-dir "$data" | grep -qF -- "$1"; }
 wait_for "status shows the failing remote" 5 status_has "http://127.0.0.1:$hang_port/group/silent.git: FAILING"
+/usr/bin/python3 "$src/tests/runner/fetch.py" GET "$(runner_url "$data")/" >"$tmp/page"
+check "so does the web UI, with its error and its next try" grep -qE "<li>remote <code>http://127.0.0.1:$hang_port/group/silent.git</code> failing \(1 in a row, (tried again in [0-9]+ s|being tried now|tried again now)\): <code>[^<]*timed out" "$tmp/page"
 
 # Two workflows building one app never build it at the same time.
 push app build

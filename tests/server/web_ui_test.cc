@@ -133,3 +133,27 @@ TEST_CASE("a job's page: tasks, the log escaped, refreshing only while it runs")
   CHECK_THAT(with_actions, Catch::Contains("action=\"/jobs/7/tasks/0/promote\""));
   CHECK_THAT(with_actions, !Catch::Contains("/cancel"));
 }
+
+TEST_CASE("the jobs list shows trouble: a failing remote and its next try, a stuck worker, refused writes") {
+  runner::ConfigStatus status;
+  server::IndexView view;
+  view.now_ms = 1'000'000;
+  watcher::RemoteStatus ok, bad;
+  ok.url = "https://github.com/acme/ok.git";
+  bad.url = "https://user:s3cret@git.example/acme/bad.git";
+  bad.failures = 3;
+  bad.last_error = "cannot list <x>: refused";
+  bad.next_poll_at = view.now_ms + 29'500;
+  view.remotes = {ok};
+  CHECK_THAT(server::render_index(status, config::Config{}, {}, std::nullopt, view), !Catch::Contains("Trouble"));
+  view.stalls = {"poller: a poll of x has run for 600 s"};
+  view.unrecorded = 2;
+  view.remotes = {ok, bad};
+  std::string html = server::render_index(status, config::Config{}, {}, std::nullopt, view);
+  CHECK_THAT(html, Catch::Contains("<h2>Trouble</h2>"));
+  CHECK_THAT(html, Catch::Contains("failing (3 in a row, tried again in 30 s): <code>cannot list &lt;x&gt;: refused</code>"));
+  CHECK_THAT(html, !Catch::Contains("s3cret"));
+  CHECK_THAT(html, !Catch::Contains("acme/ok"));
+  CHECK_THAT(html, Catch::Contains("<li>stuck: poller: a poll of x has run for 600 s</li>"));
+  CHECK_THAT(html, Catch::Contains("2 job end(s) kept in memory"));
+}
