@@ -34,6 +34,13 @@ void HttpServer::ui_routes() {
     view.remotes = runner_.remotes();
     view.stalls = runner_.stalls();
     view.unrecorded = store_.unrecorded();
+    view.actions = !options_.api_token.empty();
+    for (const auto& w : runner_.config()->workflows) {
+      store::JobFilter last;
+      last.workflow = w.name;
+      last.limit = 1;
+      if (auto jobs = store_.list_jobs(last); !jobs.empty()) view.last_jobs[w.name] = jobs[0];
+    }
     auto jobs = store_.list_jobs(f);
     std::optional<std::int64_t> older;
     if (static_cast<int>(jobs.size()) == f.limit) older = jobs.back().id;
@@ -67,9 +74,10 @@ void HttpServer::ui_routes() {
   // to a job's page. The token counts only in the body (a URL's query ends
   // up in logs and history), and only from the runner's own pages: the
   // browser's Origin (or Referer) must name this host.
-  auto form_action = [this](std::function<ActionResult(std::int64_t, const httplib::Request&)> action) {
+  using Form = std::multimap<std::string, std::string>;  // parse_query's: the first of a name counts
+  auto form_action = [this](std::function<ActionResult(std::int64_t, const httplib::Request&, const Form&)> action) {
     return [this, action](const httplib::Request& req, httplib::Response& res) {
-      std::int64_t id = 0;
+      std::int64_t id = 0;  // a job's actions; 0 for a workflow's
       parse_int(req.matches[1], id);
       auto form = parse_query(req.body);
       auto token = form.find("token");
@@ -82,7 +90,7 @@ void HttpServer::ui_routes() {
       else if (!same_origin) r = {403, "a form post must come from this runner's own pages", std::nullopt};
       else if (token == form.end() || !gitlab_token_valid(options_.api_token, token->second))
         r = {401, "wrong API token", std::nullopt};
-      else r = action(id, req);
+      else r = action(id, req, form);
       if (!r.error.empty()) {
         res.status = r.status;
         res.set_content(render_action_error(id, r.status, r.error), "text/html; charset=utf-8");
@@ -92,10 +100,20 @@ void HttpServer::ui_routes() {
     };
   };
   s.route("POST", R"(/jobs/(\d+)/cancel)",
-          form_action([this](std::int64_t id, const httplib::Request&) { return runner_.cancel(id); }));
+          form_action([this](std::int64_t id, const httplib::Request&, const Form&) { return runner_.cancel(id); }));
   s.route("POST", R"(/jobs/(\d+)/rerun)",
-          form_action([this](std::int64_t id, const httplib::Request&) { return runner_.rerun(id); }));
-  s.route("POST", R"(/jobs/(\d+)/tasks/(\d+)/promote)", form_action([this](std::int64_t id, const httplib::Request& req) {
+          form_action([this](std::int64_t id, const httplib::Request&, const Form&) { return runner_.rerun(id); }));
+  // Run: the workflow on a branch's head or a commit, as the API's trigger.
+  s.route("POST", R"(/workflows/([a-z0-9-]{1,63})/run)",
+          form_action([this](std::int64_t, const httplib::Request& req, const Form& form) {
+            auto field = [&](const char* k) {
+              auto it = form.find(k);
+              return it == form.end() ? std::string() : it->second;
+            };
+            return runner_.trigger(req.matches[1], field("branch"), field("commit"));
+          }));
+  s.route("POST", R"(/jobs/(\d+)/tasks/(\d+)/promote)", form_action([this](std::int64_t id, const httplib::Request& req,
+                                                                         const Form&) {
             std::int64_t task = 0;
             if (!parse_int(req.matches[2], task) || task > 10000) return ActionResult{404, "no such task", std::nullopt};
             return runner_.promote(id, static_cast<int>(task));

@@ -124,6 +124,19 @@ std::string health(const IndexView& view) {
   return "<h2>Trouble</h2>\n<ul id=\"health\" class=\"err\">" + items + "</ul>\n";
 }
 
+// Run WORKFLOW now: a branch's head (its trigger's branch when that is no
+// glob) or a commit; the API token as a field, like the job pages' buttons.
+std::string run_form(const config::Workflow& w) {
+  const std::string& branch = w.trigger.branch;
+  bool plain = !branch.empty() && branch.find_first_of("*?[") == std::string::npos;
+  return "<form method=\"post\" action=\"/workflows/" + html_escape(w.name) + "/run\" class=\"run\">"
+         "<input name=\"branch\" placeholder=\"branch\" size=\"12\" maxlength=\"255\" value=\"" +
+         (plain ? html_escape(branch) : "") + "\" aria-label=\"branch\"> "
+         "<input name=\"commit\" placeholder=\"or commit\" size=\"12\" maxlength=\"40\" aria-label=\"commit\"> "
+         "<input type=\"password\" name=\"token\" placeholder=\"API token\" required aria-label=\"API token\"> "
+         "<button type=\"submit\">Run</button></form>";
+}
+
 std::string page(const std::string& title, const std::string& body, bool refresh) {
   return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
          "</title>" + (refresh ? "<meta http-equiv=\"refresh\" content=\"2\">" : "") + kStyle + "</head><body>\n" +
@@ -175,11 +188,21 @@ std::string render_index(const runner::ConfigStatus& status, const config::Confi
     b += "</ul><p>";
   }
   b += "</p>\n" + health(view);
-  b += "<table id=\"workflows\"><tr><th>workflow</th><th>trigger</th><th>branch</th><th>concurrency</th><th>tasks</th></tr>\n";
-  for (const auto& w : config.workflows)
+  b += "<table id=\"workflows\"><tr><th>workflow</th><th>trigger</th><th>branch</th><th>concurrency</th><th>tasks</th>"
+       "<th>last job</th>" + std::string(view.actions ? "<th>run</th>" : "") + "</tr>\n";
+  for (const auto& w : config.workflows) {
     b += "<tr><td>" + html_escape(w.name) + "</td><td>" + config::to_string(w.trigger.integration) + " " +
-         html_escape(w.trigger.repository) + "</td><td><code>" + html_escape(config::branch_label(w.trigger)) + "</code></td><td>" +
-         config::to_string(w.concurrency) + "</td><td>" + std::to_string(w.tasks.size()) + "</td></tr>\n";
+         html_escape(w.trigger.repository) + "</td><td><code>" + html_escape(config::branch_label(w.trigger)) +
+         "</code></td><td>" + config::to_string(w.concurrency) + "</td><td>" + std::to_string(w.tasks.size()) + "</td><td>";
+    if (auto it = view.last_jobs.find(w.name); it != view.last_jobs.end())
+      b += "<a href=\"/jobs/" + std::to_string(it->second.id) + "\">#" + std::to_string(it->second.id) + "</a> " +
+           dot(color_of(it->second.state), store::to_string(it->second.state));
+    else
+      b += "<span class=\"muted\">none yet</span>";
+    b += "</td>";
+    if (view.actions) b += "<td>" + run_form(w) + "</td>";
+    b += "</tr>\n";
+  }
   b += "</table>\n<h2>Jobs</h2>\n" + filter_form(config, view.filter) +
        "<table id=\"jobs\"><tr><th>#</th><th>state</th><th>workflow</th><th>branch</th><th>commit</th>"
        "<th>trigger</th><th>created</th><th>duration</th></tr>\n";
@@ -213,9 +236,10 @@ std::string action_form(const std::string& action, const std::string& label) {
 }  // namespace
 
 std::string render_action_error(std::int64_t job, int status, const std::string& message) {
-  return page("error", "<p class=\"err\">" + html_escape(message) + " (HTTP " + std::to_string(status) +
-                           ")</p><p><a href=\"/jobs/" + std::to_string(job) + "\">back to job " +
-                           std::to_string(job) + "</a></p>\n",
+  std::string back = job ? "<a href=\"/jobs/" + std::to_string(job) + "\">back to job " + std::to_string(job) + "</a>"
+                         : "<a href=\"/\">back to all jobs</a>";
+  return page("error", "<p class=\"err\">" + html_escape(message) + " (HTTP " + std::to_string(status) + ")</p><p>" +
+                           back + "</p>\n",
               false);
 }
 

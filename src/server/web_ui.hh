@@ -4,6 +4,7 @@
 // green, grey, amber), the config state and workflows, and a job's page with
 // its tasks and log (refreshing itself while the job runs).
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@ struct IndexView {
   std::vector<watcher::RemoteStatus> remotes;
   std::vector<std::string> stalls;
   std::size_t unrecorded = 0;
+  std::map<std::string, store::JobRecord> last_jobs;  // by workflow
+  bool actions = false;                                // Run forms (the runner has an API token)
 };
 std::string render_index(const runner::ConfigStatus& status, const config::Config& config,
                          const std::vector<store::JobRecord>& jobs, std::optional<std::int64_t> older,

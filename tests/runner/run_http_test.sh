@@ -190,5 +190,22 @@ check "the Rerun button leads to the new job's page" status_is 200
 check "which says whose rerun it is" grep -qF 'rerun of <a href="/jobs/1">job 1</a>' "$tmp/out"
 http GET "$base/jobs/$built"
 check "a build's page has a Promote button" grep -qF "action=\"/jobs/$built/tasks/0/promote\"" "$tmp/out"
+
+# The workflows' Run buttons: a branch's head (the trigger's branch filled in), or a commit.
+http GET "$base/"
+check "each workflow has a Run form" grep -qF '<form method="post" action="/workflows/hello/run" class="run"><input name="branch" placeholder="branch" size="12" maxlength="255" value="master"' "$tmp/out"
+check "and its last job" grep -qE '<td><a href="/jobs/[0-9]+">#[0-9]+</a> <span class="dot' "$tmp/out"
+before=$(count_jobs "$data" --workflow hello)
+printf 'token=api-t0ken&branch=master&commit=' >"$tmp/runform"
+http POST "$base/workflows/hello/run" "${form[@]}" -H "Origin: $base" --body-file "$tmp/runform"
+check "Run leads to the new job's page" status_is 200
+check "a manual job" grep -qF ', manual, created' "$tmp/out"
+wait_for "which runs" 10 jobs_are "$data" $((before + 1)) --workflow hello
+printf 'token=api-t0ken&branch=no-such-branch' >"$tmp/runform"
+http POST "$base/workflows/hello/run" "${form[@]}" -H "Origin: $base" --body-file "$tmp/runform"
+check "an unknown branch: the API's 422" status_is 422
+check "and a way back" grep -qF 'back to all jobs' "$tmp/out"
+http POST "$base/workflows/hello/run" "${form[@]}" -H "Origin: http://evil.example" --body-file "$tmp/runform"
+check "Run from another site: 403" status_is 403
 stop_runner "http runner"
 summary run_http

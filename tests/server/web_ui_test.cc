@@ -157,3 +157,25 @@ TEST_CASE("the jobs list shows trouble: a failing remote and its next try, a stu
   CHECK_THAT(html, Catch::Contains("<li>stuck: poller: a poll of x has run for 600 s</li>"));
   CHECK_THAT(html, Catch::Contains("2 job end(s) kept in memory"));
 }
+
+TEST_CASE("the workflows: each one's last job, and a Run form only when the runner takes actions") {
+  runner::ConfigStatus status;
+  auto loaded = config::load_string("t.yml", "version: 1\nworkflows:\n  - name: deploy\n    trigger: {integration: git, "
+                                             "repository: \"file:///r.git\", branch: main}\n    tasks: [{type: script, "
+                                             "command: \"true\"}]\n  - name: releases\n    trigger: {integration: git, "
+                                             "repository: \"file:///r.git\", branch: \"release/*\"}\n    tasks: [{type: "
+                                             "script, command: \"true\"}]\n");
+  REQUIRE(loaded.config);
+  server::IndexView view;
+  view.last_jobs["deploy"] = job(9, store::JobState::failed, "main");
+  std::string html = server::render_index(status, *loaded.config, {}, std::nullopt, view);
+  CHECK_THAT(html, Catch::Contains("<td><a href=\"/jobs/9\">#9</a> <span class=\"dot red\" title=\"failed\"></span> failed</td>"));
+  CHECK_THAT(html, Catch::Contains("<span class=\"muted\">none yet</span>"));
+  CHECK_THAT(html, !Catch::Contains("/run\""));
+  view.actions = true;
+  html = server::render_index(status, *loaded.config, {}, std::nullopt, view);
+  CHECK_THAT(html, Catch::Contains("action=\"/workflows/deploy/run\""));
+  CHECK_THAT(html, Catch::Contains("value=\"main\" aria-label=\"branch\""));
+  CHECK_THAT(html, Catch::Contains("action=\"/workflows/releases/run\" class=\"run\"><input name=\"branch\" placeholder=\"branch\" size=\"12\" maxlength=\"255\" value=\"\""));
+  CHECK(server::render_action_error(0, 422, "no branch 'x'").find("<a href=\"/\">back to all jobs</a>") != std::string::npos);
+}
