@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include "server/log_html.hh"
+
 #include "cli/job_output.hh"
 #include "config/names.hh"
 #include "executor/job_log.hh"
@@ -16,6 +18,11 @@ table{border-collapse:collapse;width:100%}td,th{padding:.25em .6em;text-align:le
 .red{background:#d73a49}.green{background:#28a745}.grey{background:#aaa}.amber{background:#f0ad00}
 code,pre{font:12px/1.35 ui-monospace,monospace}pre{background:#f6f8fa;padding:1em;overflow:auto;white-space:pre-wrap}
 .err{color:#b31d28}.muted{color:#777}a{color:#0366d6}
+.ansi-bold{font-weight:bold}.ansi-black{color:#24292e}.ansi-red{color:#b31d28}.ansi-green{color:#22863a}
+.ansi-yellow{color:#8a6d00}.ansi-blue{color:#005cc5}.ansi-magenta{color:#6f42c1}.ansi-cyan{color:#1b7c83}
+.ansi-white{color:#6a737d}.ansi-bright-black{color:#586069}.ansi-bright-red{color:#cb2431}
+.ansi-bright-green{color:#28a745}.ansi-bright-yellow{color:#b08800}.ansi-bright-blue{color:#2188ff}
+.ansi-bright-magenta{color:#8a63d2}.ansi-bright-cyan{color:#3192aa}.ansi-bright-white{color:#959da5}
 </style>)";
 
 // The indicator: red failed, green succeeded, grey skipped or cancelled, amber not done yet.
@@ -277,7 +284,7 @@ std::string render_job(const store::JobRecord& j, const std::string& log, std::u
   }
   b += "<h2>Log</h2>\n";
   if (truncated) b += "<p class=\"muted\">" + std::to_string(truncated) + " bytes before this are left out.</p>\n";
-  b += "<pre id=\"log\">" + html_escape(log) + "</pre>\n";
+  b += "<pre id=\"log\">" + log_html(log) + "</pre>\n";
   if (running) b += "<p class=\"muted\">Running: this page refreshes every 2 s.</p>\n";
   return page("job " + std::to_string(j.id) + " · " + j.workflow, b, running);
 }

@@ -27,7 +27,7 @@ version: 1
 workflows:
   - name: browse
     trigger: {integration: git, repository: "file://$tmp/app.git", branch: main}
-    tasks: [{type: script, name: greet, command: 'echo "rendered <in> the browser"'}]
+    tasks: [{type: script, name: greet, command: 'echo "rendered <in> the browser"; printf "\\033[32mgreen\\033[0m \\033]0;title\\007done\\n"'}]
 YML
 data=$tmp/data
 start_runner r.log --workflows-file "$tmp/wf.yml" --data-dir "$data"
@@ -51,5 +51,6 @@ expect "one that doesn't, says so" out 'No job matches these filters.'
 if dom "$base/jobs/1"; then ok; else fail "chromium could not load $base/jobs/1"; fi
 expect "the job's page shows its task" out '<td>greet</td>'
 expect "and its log, escaped" out 'rendered &lt;in&gt; the browser'
+expect "its colours as spans, a window title dropped" out '<span class="ansi-green">green</span> done'
 stop_runner "browser runner"
 summary web_ui_browser
