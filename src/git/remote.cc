@@ -223,16 +223,22 @@ std::string one_line(std::string_view text, std::size_t max) {
   return out;
 }
 
+// The repository at exactly DIR (a mirror, or a local remote in place).
+Result<RepoHandle> open_at(const std::string& dir) {
+  ensure_library();
+  git_repository* raw = nullptr;
+  if (git_repository_open_ext(&raw, dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0)
+    return git_failure("cannot open " + dir);
+  return RepoHandle(raw);
+}
+
 }  // namespace
 
 Result<CommitSummary> commit_summary(const std::string& repo_dir, const std::string& sha) {
-  ensure_library();
-  git_repository* raw = nullptr;
-  if (git_repository_open_ext(&raw, repo_dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0)
-    return git_failure("cannot open " + repo_dir);
-  RepoHandle repo(raw);
+  auto repo = open_at(repo_dir);
+  if (!repo) return repo.error();
   CommitHandle commit;
-  if (auto tree = tree_of(repo.get(), sha, &commit); !tree) return tree.error();
+  if (auto tree = tree_of(repo->get(), sha, &commit); !tree) return tree.error();
   CommitSummary out;
   const char* message = git_commit_message(commit.get());
   std::string_view m = message ? message : "";
@@ -243,21 +249,16 @@ Result<CommitSummary> commit_summary(const std::string& repo_dir, const std::str
 }
 
 bool has_commit(const std::string& repo_dir, const std::string& sha) {
-  ensure_library();
-  git_repository* raw = nullptr;
-  if (git_repository_open_ext(&raw, repo_dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0) return false;
-  RepoHandle repo(raw);
+  auto repo = open_at(repo_dir);
   CommitHandle commit;
-  return sha.size() == GIT_OID_HEXSZ && tree_of(repo.get(), sha, &commit).ok();
+  return repo && sha.size() == GIT_OID_HEXSZ && tree_of(repo->get(), sha, &commit).ok();
 }
 
 Result<std::vector<std::string>> changed_files(const std::string& repo_dir, const std::string& old_sha,
                                                const std::string& new_sha) {
-  ensure_library();
-  git_repository* raw = nullptr;
-  if (git_repository_open_ext(&raw, repo_dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0)
-    return git_failure("cannot open " + repo_dir);
-  RepoHandle repo(raw);
+  auto opened = open_at(repo_dir);
+  if (!opened) return opened.error();
+  RepoHandle& repo = *opened;
   CommitHandle commit;
   auto new_tree = tree_of(repo.get(), new_sha, &commit);
   if (!new_tree) return new_tree.error();
