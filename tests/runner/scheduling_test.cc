@@ -71,3 +71,22 @@ TEST_CASE("concurrency: queue waits, skip-if-running skips, cancel-previous supe
   CHECK(c.cancel_running == Ids{3});
   CHECK(c.cancel_queued == Ids{4});
 }
+
+TEST_CASE("a pull request's review app is its own app: PRs' jobs lock web-pr-N, not web") {
+  auto r = config::load_string("t.yml", R"(version: 1
+workflows:
+  - name: review
+    trigger: {integration: github, repository: acme/web, pull_request: }
+    tasks:
+      - {type: review_app, app: web, rack: acme/dev}
+      - {type: run, app: api, rack: acme/dev, service: web, command: "true"}
+)");
+  REQUIRE(r.config);
+  const auto& wf = r.config->workflows[0];
+  CHECK(runner::apps_of(wf, 7) == std::set<std::string>{"acme/dev/web-pr-7", "acme/dev/api"});
+  CHECK(runner::apps_of(wf, 8) == std::set<std::string>{"acme/dev/web-pr-8", "acme/dev/api"});
+  // Two PRs' jobs (turns "review#7", "review#8") start together; one PR's wait their turn.
+  std::vector<Slot> queued = {{1, "review#7", {"acme/dev/web-pr-7"}}, {2, "review#8", {"acme/dev/web-pr-8"}},
+                              {3, "review#7", {"acme/dev/web-pr-7"}}};
+  CHECK(runner::startable(queued, {}, 4) == Ids{1, 2});
+}
