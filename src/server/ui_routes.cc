@@ -104,7 +104,7 @@ void HttpServer::ui_routes() {
   s.route("POST", R"(/jobs/(\d+)/rerun)",
           form_action([this](std::int64_t id, const httplib::Request&, const Form&) { return runner_.rerun(id); }));
   // Run: the workflow on a branch's head or a commit, as the API's trigger.
-  s.route("POST", R"(/workflows/([a-z0-9-]{1,63})/run)",
+  s.route("POST", R"(/workflows/([^/]+)/run)",
           form_action([this](std::int64_t, const httplib::Request& req, const Form& form) {
             auto field = [&](const char* k) {
               auto it = form.find(k);
