@@ -49,6 +49,22 @@ std::string gitlab_environment_body(const Deployment& d) {
 
 std::string comment_body(const std::string& text) { return json{{"body", text}}.dump(); }
 
+Created created(const HttpReply& made, const std::string& what) {
+  Created out;
+  out.id = made.ok() ? created_id(made.body) : "";
+  if (out.id.empty()) out.error = what + ": " + (made.ok() ? std::string("no id in the reply") : made.error);
+  return out;
+}
+
+Created edit_or_make(const std::string& id, const std::function<HttpReply()>& edit,
+                     const std::function<HttpReply()>& make, const std::string& what) {
+  if (!id.empty()) {
+    HttpReply edited = edit();
+    if (edited.ok() || edited.status != 404) return {id, edited.ok() ? "" : what + ": " + edited.error};
+  }
+  return created(make(), what);
+}
+
 std::string created_id(std::string_view body) {
   auto j = json::parse(body, nullptr, false);
   return j.is_object() ? id_of(j) : "";

@@ -5,6 +5,7 @@
 // over ForgeHttp; the JSON they speak is read and written by the pure
 // functions below, which the tests feed the documented shapes.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -121,6 +122,11 @@ std::string gitlab_environment_body(const Deployment& d);
 std::string created_id(std::string_view body);
 // {"body": TEXT}: a comment's or a note's.
 std::string comment_body(const std::string& text);
+// What MADE (a POST creating an object) made, WHAT naming it in an error.
+Created created(const HttpReply& made, const std::string& what);
+// ID edited by EDIT, or (no ID yet, or it was deleted: 404) a new one made by MAKE.
+Created edit_or_make(const std::string& id, const std::function<HttpReply()>& edit,
+                     const std::function<HttpReply()>& make, const std::string& what);
 // GitLab's GET .../environments?name=N: the id of the one named N.
 std::string gitlab_environment_id(std::string_view body, const std::string& name);
 

@@ -47,13 +47,9 @@ class GitHub : public ForgeApi {
   }
 
   Created deploy(const std::string& repository, const Deployment& d) override {
-    Created out;
-    HttpReply made = http_.post_json("/repos/" + repository + "/deployments", github_deployment_body(d));
-    out.id = made.ok() ? created_id(made.body) : "";
-    if (out.id.empty()) {
-      out.error = "GitHub deployment: " + (made.ok() ? std::string("no id in the reply") : made.error);
-      return out;
-    }
+    Created out = created(http_.post_json("/repos/" + repository + "/deployments", github_deployment_body(d)),
+                          "GitHub deployment");
+    if (!out.ok()) return out;
     HttpReply status = http_.post_json("/repos/" + repository + "/deployments/" + out.id + "/statuses",
                                        github_deployment_status_body(d, "success"));
     if (!status.ok()) out.error = "GitHub deployment status: " + status.error;
@@ -61,20 +57,11 @@ class GitHub : public ForgeApi {
   }
 
   Created comment(const std::string& repository, int number, const std::string& id, const std::string& body) override {
-    Created out;
     std::string json_body = comment_body(body);
-    if (!id.empty()) {
-      HttpReply edited = http_.patch_json("/repos/" + repository + "/issues/comments/" + id, json_body);
-      if (edited.ok() || edited.status != 404) {
-        out.id = id;
-        if (!edited.ok()) out.error = "GitHub comment: " + edited.error;
-        return out;
-      }
-    }
-    HttpReply made = http_.post_json("/repos/" + repository + "/issues/" + std::to_string(number) + "/comments", json_body);
-    out.id = made.ok() ? created_id(made.body) : "";
-    if (out.id.empty()) out.error = "GitHub comment: " + (made.ok() ? std::string("no id in the reply") : made.error);
-    return out;
+    return edit_or_make(
+        id, [&] { return http_.patch_json("/repos/" + repository + "/issues/comments/" + id, json_body); },
+        [&] { return http_.post_json("/repos/" + repository + "/issues/" + std::to_string(number) + "/comments", json_body); },
+        "GitHub comment");
   }
 
   HttpReply retire(const std::string& repository, const std::string& id) override {

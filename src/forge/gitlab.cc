@@ -52,27 +52,17 @@ class GitLab : public ForgeApi {
       HttpReply found = http_.get(environments + "?name=" + url_encode(d.environment));
       if (found.ok()) out.id = gitlab_environment_id(found.body, d.environment);
     }
-    if (out.id.empty()) out.error = "GitLab environment: " + (made.ok() ? std::string("no id in the reply") : made.error);
+    if (out.id.empty()) return created(made, "GitLab environment");
     return out;
   }
 
   Created comment(const std::string& repository, int number, const std::string& id, const std::string& body) override {
-    Created out;
     const std::string notes =
         "/projects/" + url_encode(repository) + "/merge_requests/" + std::to_string(number) + "/notes";
     std::string json_body = comment_body(body);
-    if (!id.empty()) {
-      HttpReply edited = http_.put_json(notes + "/" + id, json_body);
-      if (edited.ok() || edited.status != 404) {
-        out.id = id;
-        if (!edited.ok()) out.error = "GitLab note: " + edited.error;
-        return out;
-      }
-    }
-    HttpReply made = http_.post_json(notes, json_body);
-    out.id = made.ok() ? created_id(made.body) : "";
-    if (out.id.empty()) out.error = "GitLab note: " + (made.ok() ? std::string("no id in the reply") : made.error);
-    return out;
+    return edit_or_make(
+        id, [&] { return http_.put_json(notes + "/" + id, json_body); },
+        [&] { return http_.post_json(notes, json_body); }, "GitLab note");
   }
 
   HttpReply retire(const std::string& repository, const std::string& id) override {

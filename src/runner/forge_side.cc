@@ -90,15 +90,14 @@ void Runner::report_config(const std::string& sha, const std::vector<std::string
   reporter_->post(repo->first, repo->second, sha, post);
 }
 
-void Runner::review_app_ended(const store::JobRecord& job) {
-  auto done = store_.get_job(job.id);
-  if (!deployments_ || !done || !done->pull_request || done->state != store::JobState::succeeded) return;
-  auto repo = watcher::forge_repository(done->remote, options_.forges);
-  auto app = store_.review_app(done->remote, done->workflow, *done->pull_request);
+void Runner::review_app_ended(const store::JobRecord& done) {
+  if (!deployments_ || !done.pull_request || done.state != store::JobState::succeeded) return;
+  auto repo = watcher::forge_repository(done.remote, options_.forges);
+  auto app = store_.review_app(done.remote, done.workflow, *done.pull_request);
   if (!repo || !app) return;
-  if (done->teardown && app->state == "deleted") deployments_->deleted(repo->first, repo->second, *app);
-  else if (!done->teardown && app->state == "active" && app->last_commit == done->commit_sha)
-    deployments_->deployed(repo->first, repo->second, *app, done->id);
+  if (done.teardown && app->state == "deleted") deployments_->deleted(repo->first, repo->second, *app);
+  else if (!done.teardown && app->state == "active" && app->last_commit == done.commit_sha)
+    deployments_->deployed(repo->first, repo->second, *app, done.id);
 }
 
 void Runner::check_branch_config(const std::string& url, const store::HeadChange& change) {

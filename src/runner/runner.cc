@@ -159,12 +159,14 @@ void Runner::run_job(const store::JobRecord& job, const config::Workflow& wf, co
   std::error_code ec;
   std::filesystem::remove_all(workspace, ec);
   std::filesystem::create_directories(workspace.parent_path(), ec);
-  // A teardown deletes an app: it needs no checkout (its PR's head may be gone).
-  Result<std::string> checkout = job.teardown ? Result<std::string>(std::string())
-                                              : git::checkout_workspace(source_of(job.remote), job.commit_sha, workspace);
-  if (job.teardown) std::filesystem::create_directories(workspace, ec);
-  if (!checkout) executor_->fail_before_start(job.id, spec, "cannot check out the commit: " + checkout.error().message);
-  else executor_->run(job.id, spec, workspace, cancel);
+  if (job.teardown) {  // it deletes an app: no checkout (its PR's head may be gone)
+    std::filesystem::create_directories(workspace, ec);
+    executor_->run(job.id, spec, workspace, cancel);
+  } else if (auto checkout = git::checkout_workspace(source_of(job.remote), job.commit_sha, workspace); !checkout) {
+    executor_->fail_before_start(job.id, spec, "cannot check out the commit: " + checkout.error().message);
+  } else {
+    executor_->run(job.id, spec, workspace, cancel);
+  }
   std::filesystem::remove_all(workspace, ec);
   auto done = store_.get_job(job.id);
   if (done) reporter_->job(*done);

@@ -114,8 +114,8 @@ class Runner : public server::RunnerView {
   void stop_forges();
   void report(std::int64_t job);
   void report_config(const std::string& sha, const std::vector<std::string>& errors);
-  // A pull request's job ended: its review app's deployment on the forge.
-  void review_app_ended(const store::JobRecord& job);
+  // A pull request's job ended (DONE, as recorded): its review app's deployment on the forge.
+  void review_app_ended(const store::JobRecord& done);
   // A branch of the config repository other than the config branch moved:
   // its workflows file is checked and the verdict posted (pull requests).
   void check_branch_config(const std::string& url, const store::HeadChange& change);
