@@ -13,11 +13,12 @@ FROM ${BASE_IMAGE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake ninja-build g++ pkg-config libyaml-cpp-dev libgit2-dev libcpp-httplib-dev libsqlite3-dev \
-      libsqlitecpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libssl-dev \
+      libsqlitecpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libssl-dev libkainjow-mustache-dev \
  && rm -rf /var/lib/apt/lists/*
 COPY CMakeLists.txt /src/
 COPY src /src/src
 COPY schema /src/schema
+COPY web /src/web
 # Release (-O3), stripped: a crash is reproduced from the same commit's
 # RelWithDebInfo build, so the image carries no debug info. CWF_WERROR=ON
 # (the container test) makes a warning fail the build.

@@ -4,13 +4,13 @@
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ pkg-config git
-  libyaml-cpp-dev libgit2-dev libcpp-httplib-dev libspdlog-dev libfmt-dev catch2
+  libyaml-cpp-dev libgit2-dev libcpp-httplib-dev libspdlog-dev libfmt-dev catch2 libkainjow-mustache-dev
   libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libcli11-dev libssl-dev)
 # The schema agreement test runs Debian's python3 with jsonschema and PyYAML;
 # the fuzzer needs clang and its libFuzzer runtime; the web UI test, a real browser;
 # the forge client's TLS test, the openssl CLI for a throwaway certificate; the
 # ssh remote test, a real sshd (started by the test itself, on 127.0.0.1).
-test_pkgs=(python3 python3-jsonschema python3-yaml clang libclang-rt-14-dev chromium openssl openssh-server openssh-client)
+test_pkgs=(python3 python3-jsonschema python3-yaml clang libclang-rt-14-dev chromium chromium-driver python3-selenium openssl openssh-server openssh-client)
 # The container test: podman with runc (crun fails on a cgroup v1 hybrid
 # host), debootstrap for a local base image (no registry is reachable).
 container_pkgs=(podman runc debootstrap)

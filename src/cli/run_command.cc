@@ -194,6 +194,12 @@ int run_run(const Args& args) {
       "FORGE_TIMEOUT");
   env(app.add_option("--public-url", o.public_url, "the runner's address as people reach it; statuses link to jobs"),
       "PUBLIC_URL");
+  std::string ui_auth = "actions";
+  env(app.add_option("--ui-auth", ui_auth,
+                     "actions: anyone reads, signing in (the API token) runs and cancels; required: the pages "
+                     "and the read API too need it (default actions)")
+          ->check(CLI::IsMember({"actions", "required"})),
+      "UI_AUTH");
   int retain_days = 0;
   env(app.add_option("--retain-jobs", o.retention.keep_jobs,
                      "finished jobs kept, with their logs; older ones are pruned (default 10000; 0: all)")
@@ -319,6 +325,11 @@ int run_run(const Args& args) {
       return kExitUsage;
     }
     *secret = *read;
+  }
+  o.server.ui_auth_required = ui_auth == "required";
+  if (o.server.ui_auth_required && o.server.api_token.empty()) {
+    std::cerr << "convox-workflows run: --ui-auth required needs an API token to sign in with (--api-token-file)\n";
+    return kExitUsage;
   }
   o.forges.github_token = env_or("GITHUB_TOKEN");
   o.forges.gitlab_token = env_or("GITLAB_TOKEN");

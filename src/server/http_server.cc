@@ -21,8 +21,10 @@ std::string host_name(std::string_view host) {
 }
 
 bool is_follow(const RequestHead& head) {
-  static const std::regex log_path(R"(/api/jobs/\d+/log)");
-  if ((head.method != "GET" && head.method != "HEAD") || !std::regex_match(head.path, log_path)) return false;
+  static const std::regex log_path(R"(/api/jobs/\d+/log)"), events_path(R"(/jobs/\d+/events)");
+  if (head.method != "GET" && head.method != "HEAD") return false;
+  if (std::regex_match(head.path, events_path)) return true;  // a job page's live stream
+  if (!std::regex_match(head.path, log_path)) return false;
   auto q = parse_query(head.query);
   auto it = q.find("follow");
   return it != q.end() && it->second == "1";
@@ -70,6 +72,7 @@ HttpServer::HttpServer(ServerOptions options, RunnerView& runner, store::JobStor
   action_routes();
   hook_routes();
   ui_routes();
+  event_routes();
 }
 
 HttpServer::~HttpServer() { stop(); }
@@ -153,7 +156,21 @@ void HttpServer::guard_routes() {
         allowed.insert(method);
         if (method == "GET") allowed.insert("HEAD");
       }
-    if (allowed.count(req.method)) return httplib::Server::HandlerResponse::Unhandled;
+    if (allowed.count(req.method)) {
+      if (!options_.ui_auth_required || req.method == "POST" || open_path(req.path)) return httplib::Server::HandlerResponse::Unhandled;
+      // A page or the read API, signed in or with the API token only.
+      if (session_of(req)) return httplib::Server::HandlerResponse::Unhandled;
+      const std::string header = req.get_header_value("Authorization");
+      if (header.rfind("Bearer ", 0) == 0 && gitlab_token_valid(options_.api_token, std::string_view(header).substr(7)))
+        return httplib::Server::HandlerResponse::Unhandled;
+      if (under_api(req.path)) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        error_reply(res, 401, "this runner requires signing in (--ui-auth required): send Authorization: Bearer <token>");
+      } else {
+        res.set_redirect("/login?next=" + httplib::detail::encode_query_param(req.path), 303);
+      }
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (allowed.empty()) {
       res.status = 404;
       if (under_api(req.path)) error_reply(res, 404, "no such endpoint: " + req.path.substr(0, 200));
@@ -188,10 +205,11 @@ void HttpServer::guard_routes() {
   s.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
     res.set_header("X-Content-Type-Options", "nosniff");
     if (res.get_header_value("Content-Type").rfind("text/html", 0) == 0) {
-      // The pages have inline styles and no script; nothing may frame them.
+      // The pages' style and script are the runner's own files, never inline;
+      // they fetch only from here; nothing may frame them.
       res.set_header("Content-Security-Policy",
-                     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
-                     "base-uri 'none'; frame-ancestors 'none'");
+                     "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self'; "
+                     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
       res.set_header("X-Frame-Options", "DENY");
       res.set_header("Referrer-Policy", "same-origin");
     }
@@ -207,6 +225,11 @@ void HttpServer::guard_routes() {
     log::error("http handler failed", {{"error", what}});
     error_reply(res, 500, "internal error");
   });
+}
+
+bool HttpServer::open_path(const std::string& path) const {
+  return path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/login" ||
+         path.rfind("/static/", 0) == 0 || path.rfind("/hooks/", 0) == 0;
 }
 
 bool HttpServer::authorized(const httplib::Request& req, httplib::Response& res) const {

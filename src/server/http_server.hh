@@ -14,6 +14,8 @@
 
 #include "server/edge.hh"
 #include "server/runner_view.hh"
+#include "server/sessions.hh"
+#include "server/web_ui.hh"
 #include "store/job_store.hh"
 #include "util/result.hh"
 
@@ -36,7 +38,10 @@ struct ServerOptions {
   std::string api_token;                     // empty: the mutating endpoints are refused (403)
   // Host header names served (port aside); empty: any. Loopback addresses always are.
   std::vector<std::string> allowed_hosts;
-  std::string public_url;  // its host is also a same origin for the UI's forms
+  std::string public_url;  // its host is also a same origin for the UI's forms; https: Secure cookies
+  // --ui-auth required: every page and the read API need a session or the
+  // API token (the probes, /metrics, webhooks and signing in aside).
+  bool ui_auth_required = false;
   EdgeOptions edge;
 };
 
@@ -65,6 +70,14 @@ class HttpServer {
   void action_routes();
   void hook_routes();
   void ui_routes();
+  void event_routes();
+  // The web UI's viewer: signed in (a valid session cookie) or not.
+  Viewer viewer(const httplib::Request& req) const;
+  std::optional<Session> session_of(const httplib::Request& req) const;
+  // The request's Origin (or Referer) is this host, or --public-url's.
+  bool same_origin(const httplib::Request& req) const;
+  // --ui-auth required: whether REQ may read PATH without signing in.
+  bool open_path(const std::string& path) const;
   bool host_allowed(const std::string& host) const;
   // Answers 401/403 and returns false unless REQ carries the API token.
   bool authorized(const httplib::Request& req, httplib::Response& res) const;
@@ -86,6 +99,7 @@ class HttpServer {
   std::unique_ptr<Httplib> http_;
   std::unique_ptr<Edge> edge_;
   int health_port_ = -1;
+  SessionStore sessions_;
   mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::int64_t> deliveries_;  // (forge, outcome) -> count
 };

@@ -1,6 +1,7 @@
 #include "server/log_html.hh"
 
-#include "cli/terminal_filter.hh"
+#include <charconv>
+
 #include "server/web_ui.hh"
 
 namespace cwf::server {
@@ -8,22 +9,19 @@ namespace {
 
 const char* const kColours[] = {"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"};
 
-struct Style {
-  int fg = -1;  // 0-7, 8-15 bright; -1 default
-  bool bold = false;
-  bool plain() const { return fg < 0 && !bold; }
-  std::string classes() const {
-    std::string c;
-    if (fg >= 0) c += std::string(fg >= 8 ? "ansi-bright-" : "ansi-") + kColours[fg % 8];
-    if (bold) c += std::string(c.empty() ? "" : " ") + "ansi-bold";
-    return c;
-  }
-};
+bool plain(const LogPosition& s) { return s.fg < 0 && !s.bold; }
+
+std::string classes(const LogPosition& s) {
+  std::string c;
+  if (s.fg >= 0) c += std::string(s.fg >= 8 ? "ansi-bright-" : "ansi-") + kColours[s.fg % 8];
+  if (s.bold) c += std::string(c.empty() ? "" : " ") + "ansi-bold";
+  return c;
+}
 
 // PARAMS of "ESC [ PARAMS m" applied to S.
-void apply(std::string_view params, Style& s) {
+void apply(std::string_view params, LogPosition& s) {
   if (params.empty()) {
-    s = Style{};
+    s.fg = -1, s.bold = false;
     return;
   }
   std::size_t at = 0;
@@ -37,7 +35,7 @@ void apply(std::string_view params, Style& s) {
       else n = n * 10 + (params[i] - '0');
     }
     if (number || end == at) {
-      if (end == at || n == 0) s = Style{};
+      if (end == at || n == 0) s.fg = -1, s.bold = false;
       else if (n == 1) s.bold = true;
       else if (n == 22) s.bold = false;
       else if (n >= 30 && n <= 37) s.fg = n - 30;
@@ -49,36 +47,84 @@ void apply(std::string_view params, Style& s) {
   }
 }
 
+template <typename T>
+bool number(std::string_view text, T& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
 }  // namespace
 
-std::string log_html(std::string_view log) {
-  cli::TerminalFilter filter(true);
-  std::string text = filter.feed(log);
+std::string LogPosition::to_string() const {
+  return std::to_string(offset) + "-" + std::to_string(line) + "-" + std::to_string(fg) + "-" + (bold ? "1" : "0");
+}
+
+std::optional<LogPosition> LogPosition::parse(std::string_view text) {
+  if (text.size() > 64) return std::nullopt;
+  std::string_view parts[4];
+  for (int i = 0; i < 4; ++i) {
+    // fg may be "-1": its '-' is a sign, not a separator.
+    std::size_t from = (i == 2 && text.substr(0, 1) == "-") ? 1 : 0;
+    std::size_t dash = i == 3 ? std::string_view::npos : text.find('-', from);
+    if (i < 3 && dash == std::string_view::npos) return std::nullopt;
+    parts[i] = text.substr(0, dash);
+    text = dash == std::string_view::npos ? std::string_view() : text.substr(dash + 1);
+  }
+  LogPosition p;
+  if (!number(parts[0], p.offset) || !number(parts[1], p.line) || !number(parts[2], p.fg) || p.line < 1 ||
+      p.fg < -1 || p.fg > 15 || (parts[3] != "0" && parts[3] != "1"))
+    return std::nullopt;
+  p.bold = parts[3] == "1";
+  return p;
+}
+
+LogHtml::LogHtml(bool numbered, LogPosition start) : numbered_(numbered), pos_(start) {}
+
+std::string LogHtml::feed(std::string_view raw, bool at_end) {
+  std::size_t upto = at_end ? raw.size() : raw.rfind('\n') + 1;  // npos + 1 == 0: no complete line
+  std::string text = filter_.feed(raw.substr(0, upto));
+  pos_.offset += upto;
   std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  Style style;
-  bool open = false;
+  out.reserve(text.size() + text.size() / 4);
+  std::size_t from = 0;
+  while (from < text.size()) {
+    std::size_t nl = text.find('\n', from);
+    bool newline = nl != std::string::npos;
+    line(std::string_view(text).substr(from, (newline ? nl : text.size()) - from), newline, out);
+    from = newline ? nl + 1 : text.size();
+  }
+  return out;
+}
+
+void LogHtml::line(std::string_view text, bool newline, std::string& out) {
+  if (numbered_) {
+    std::string n = std::to_string(pos_.line);
+    out += "<span class=\"line\" id=\"L" + n + "\"><a class=\"ln\" href=\"#L" + n + "\" data-n=\"" + n + "\"></a>";
+  }
+  if (newline) ++pos_.line;
+  bool open = !plain(pos_);
+  if (open) out += "<span class=\"" + classes(pos_) + "\">";
   std::size_t i = 0, plain_from = 0;
-  auto flush_text = [&](std::size_t to) {
-    if (to > plain_from) out += html_escape(std::string_view(text).substr(plain_from, to - plain_from));
-  };
-  while ((i = text.find('\x1b', i)) != std::string::npos) {
-    flush_text(i);
+  while ((i = text.find('\x1b', i)) != std::string_view::npos) {
+    out += html_escape(text.substr(plain_from, i - plain_from));
     // The filter lets only complete SGR sequences through: ESC [ digits and ';' m.
     std::size_t end = text.find('m', i);
-    if (end == std::string::npos) {
+    if (end == std::string_view::npos) {
       plain_from = text.size();  // cannot happen after the filter; never show a bare ESC
       break;
     }
-    apply(std::string_view(text).substr(i + 2, end - i - 2), style);
+    apply(text.substr(i + 2, end - i - 2), pos_);
     if (open) out += "</span>";
-    open = !style.plain();
-    if (open) out += "<span class=\"" + style.classes() + "\">";
+    open = !plain(pos_);
+    if (open) out += "<span class=\"" + classes(pos_) + "\">";
     i = plain_from = end + 1;
   }
-  flush_text(text.size());
+  if (plain_from < text.size()) out += html_escape(text.substr(plain_from));
   if (open) out += "</span>";
-  return out;
+  if (newline) out += '\n';
+  if (numbered_) out += "</span>";
 }
+
+std::string log_html(std::string_view log) { return LogHtml(false).feed(log, true); }
 
 }  // namespace cwf::server

@@ -171,6 +171,20 @@ expect "the last line" out "tick 5"
 expect "the task's end" out "<== "
 check "the job had ended when the stream did" job_is "$data" "$ticker" succeeded
 
+# A job's page, live: its log as numbered HTML lines and its head over server-sent events.
+http GET "$base/jobs/$ticker/events"
+check "the live stream of an ended job: 200" status_is 200
+check "its lines, numbered, as on the page" grep -qE '^data: <span class="line" id="L3"><a class="ln" href="#L3" data-n="3"></a>.* tick 2$' "$tmp/out"
+check "each event's id is where the next starts" grep -qE '^id: [0-9]+-[0-9]+--1-0$' "$tmp/out"
+check "its head once" test "$(grep -c '^event: head' "$tmp/out")" = 1
+check "and its end" grep -qxF 'data: succeeded' "$tmp/out"
+resume=$(sed -n 's/^id: //p' "$tmp/out" | head -1)
+http GET "$base/jobs/$ticker/events" -H "Last-Event-ID: $resume"
+check "a reconnect resumes after what it got" grep -qF 'id="L'"$(echo "$resume" | cut -d- -f2)"'"' "$tmp/out"
+lacks "and sends nothing twice" out 'id="L1"'
+http GET "$base/jobs/$ticker/events?from=1-0-99-7"
+check "a position no page gives: 400" status_is 400
+
 # The web UI's buttons post the token as a form field, then show the job:
 # only from the runner's own pages (Origin, else Referer), never in the URL.
 printf 'token=api-t0ken' >"$tmp/form"
@@ -189,16 +203,55 @@ http POST "$base/jobs/1/rerun" "${form[@]}" -H "Referer: $base/jobs/1" --body-fi
 check "the Rerun button leads to the new job's page" status_is 200
 check "which says whose rerun it is" grep -qF 'rerun of <a href="/jobs/1">job 1</a>' "$tmp/out"
 http GET "$base/jobs/$built"
-check "a build's page has a Promote button" grep -qF "action=\"/jobs/$built/tasks/0/promote\"" "$tmp/out"
+lacks "signed out, a build's page has no buttons" out "/promote\""
+check "but a way to sign in" grep -qF '<a href="/login">Sign in</a> to cancel' "$tmp/out"
+
+# Signing in: the token once, for a cookie only this site gets and no script reads.
+printf 'token=api-t0ken&next=/jobs/%s' "$built" >"$tmp/login"
+http POST "$base/login" "${form[@]}" -H "Origin: http://evil.example" --body-file "$tmp/login" --no-follow
+check "a sign-in from another site: 403" status_is 403
+http POST "$base/login" "${form[@]}" -H "Origin: $base" --body-file "$tmp/badform" --no-follow
+check "a wrong token: 401, with the form again" status_is 401
+check "which says why" grep -qF 'wrong API token' "$tmp/out"
+http POST "$base/login" "${form[@]}" -H "Origin: $base" --body-file "$tmp/login" --no-follow --show-header Set-Cookie --show-header Location
+check "the right one: back to the page it came from" grep -qxF "Location: /jobs/$built" "$tmp/out"
+check "with a session cookie, HttpOnly and SameSite=Strict" grep -qE '^Set-Cookie: cwf_session=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200$' "$tmp/out"
+cookie=$(sed -n 's/^Set-Cookie: \(cwf_session=[0-9a-f]*\);.*/\1/p' "$tmp/out")
+printf 'token=api-t0ken&next=//evil.example/x' >"$tmp/login2"
+http POST "$base/login" "${form[@]}" -H "Origin: $base" --body-file "$tmp/login2" --no-follow --show-header Location
+check "never back to another host" grep -qxF "Location: /" "$tmp/out"
+http GET "$base/jobs/$built" -H "Cookie: $cookie"
+check "signed in, a build's page has a Promote button" grep -qF "action=\"/jobs/$built/tasks/0/promote\"" "$tmp/out"
+csrf=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$tmp/out" | head -1 | sed 's/.*value="\(.*\)"/\1/')
+check "its forms carry the session's form token" test ${#csrf} = 64
+lacks "and no API token field" out 'name="token"'
 
 # The workflows' Run buttons: a branch's head (the trigger's branch filled in), or a commit.
-http GET "$base/"
-check "each workflow has a Run form" grep -qF '<form method="post" action="/workflows/hello/run" class="run"><input name="branch" placeholder="branch" size="12" maxlength="255" value="master"' "$tmp/out"
+http GET "$base/" -H "Cookie: $cookie"
+check "each workflow has a Run form" grep -qF "<form method=\"post\" action=\"/workflows/hello/run\" class=\"run\"><input type=\"hidden\" name=\"csrf\" value=\"$csrf\"><input name=\"branch\" placeholder=\"branch\" size=\"12\" maxlength=\"255\" value=\"master\"" "$tmp/out"
 check "and its last job" grep -qE '<td><a href="/jobs/[0-9]+">#[0-9]+</a> <span class="dot' "$tmp/out"
 before=$(count_jobs "$data" --workflow hello)
-printf 'token=api-t0ken&branch=master&commit=' >"$tmp/runform"
+printf 'csrf=%s&branch=master' "$csrf" >"$tmp/runform"
+http POST "$base/workflows/hello/run" "${form[@]}" -H "Origin: $base" -H "Cookie: $cookie" --body-file "$tmp/runform"
+check "Run, signed in: the new job's page" status_is 200
+wait_for "which runs" 10 jobs_are "$data" $((before + 1)) --workflow hello
+printf 'csrf=%s&branch=master' "$(printf %064d 0)" >"$tmp/staleform"
+http POST "$base/workflows/hello/run" "${form[@]}" -H "Origin: $base" -H "Cookie: $cookie" --body-file "$tmp/staleform"
+check "the session's cookie without its form token: 401" status_is 401
 http POST "$base/workflows/hello/run" "${form[@]}" -H "Origin: $base" --body-file "$tmp/runform"
-check "Run leads to the new job's page" status_is 200
+check "the form token without the cookie: 401" status_is 401
+printf 'csrf=%s' "$csrf" >"$tmp/logout"
+http POST "$base/logout" "${form[@]}" -H "Origin: $base" -H "Cookie: $cookie" --body-file "$tmp/logout" --no-follow --show-header Set-Cookie
+check "signing out clears the cookie" grep -qF 'Set-Cookie: cwf_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0' "$tmp/out"
+http POST "$base/workflows/hello/run" "${form[@]}" -H "Origin: $base" -H "Cookie: $cookie" --body-file "$tmp/runform"
+check "and ends the session on the runner" status_is 401
+http GET "$base/static/app.js"
+check "the page's script is served" grep -qF "EventSource" "$tmp/out"
+before=$(count_jobs "$data" --workflow hello)
+printf 'token=api-t0ken&branch=master&commit=' >"$tmp/runform"
+before=$(count_jobs "$data" --workflow hello)
+http POST "$base/workflows/hello/run" "${form[@]}" -H "Origin: $base" --body-file "$tmp/runform"
+check "Run with the API token as a field (a script's form post) leads to the new job's page" status_is 200
 check "a manual job" grep -qF ', manual, created' "$tmp/out"
 wait_for "which runs" 10 jobs_are "$data" $((before + 1)) --workflow hello
 printf 'token=api-t0ken&branch=no-such-branch' >"$tmp/runform"
@@ -208,4 +261,27 @@ check "and a way back" grep -qF 'back to all jobs' "$tmp/out"
 http POST "$base/workflows/hello/run" "${form[@]}" -H "Origin: http://evil.example" --body-file "$tmp/runform"
 check "Run from another site: 403" status_is 403
 stop_runner "http runner"
+
+# --ui-auth required: the pages and the read API need a session or the token.
+run "--ui-auth required without an API token" 2 "$bin" run --workflows-file "$tmp/wf.yml" --data-dir "$tmp/d2" --ui-auth required
+expect "says why" err "--ui-auth required needs an API token"
+CONVOX_WORKFLOWS_API_TOKEN=api-t0ken start_runner r2.log --workflows-file "$tmp/wf.yml" --data-dir "$data" --poll-interval 60s \
+  --ui-auth required
+wait_serving "$data"
+http GET "$base/jobs/1" --no-follow --show-header Location
+check "a page sends a stranger to sign in" grep -qxF "Location: /login?next=%2Fjobs%2F1" "$tmp/out"
+http GET "$base/api/jobs"
+check "the read API: 401" status_is 401
+http GET "$base/api/jobs" -H "Authorization: Bearer api-t0ken"
+check "unless it has the token" status_is 200
+for open in /healthz /login /static/app.css /metrics; do
+  http GET "$base$open"
+  check "$open stays open" status_is 200
+done
+printf 'token=api-t0ken' >"$tmp/login"
+http POST "$base/login" "${form[@]}" -H "Origin: $base" --body-file "$tmp/login" --no-follow --show-header Set-Cookie
+cookie=$(sed -n 's/^Set-Cookie: \(cwf_session=[0-9a-f]*\);.*/\1/p' "$tmp/out")
+http GET "$base/jobs/1" -H "Cookie: $cookie"
+check "signed in, the page" status_is 200
+stop_runner "ui-auth runner"
 summary run_http

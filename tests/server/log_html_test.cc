@@ -24,3 +24,29 @@ TEST_CASE("log HTML: every other control sequence is dropped, never interpreted"
   CHECK(log_html("e\x1b[31;<script>m") .find("<script>") == std::string::npos);
   CHECK(log_html("\x1b[\"><img src=x onerror=alert(1)>m").find("<img") == std::string::npos);
 }
+
+TEST_CASE("log HTML, numbered: a span per line with its anchor; colours closed at a line's end and opened again") {
+  using cwf::server::LogHtml;
+  using cwf::server::LogPosition;
+  LogHtml html(true);
+  CHECK(html.feed("one\n\x1b[32mtwo\nthree\x1b[0m\npart", false) ==
+        "<span class=\"line\" id=\"L1\"><a class=\"ln\" href=\"#L1\" data-n=\"1\"></a>one\n</span>"
+        "<span class=\"line\" id=\"L2\"><a class=\"ln\" href=\"#L2\" data-n=\"2\"></a><span class=\"ansi-green\">two</span>\n</span>"
+        "<span class=\"line\" id=\"L3\"><a class=\"ln\" href=\"#L3\" data-n=\"3\"></a><span class=\"ansi-green\">three</span>\n</span>");
+  CHECK(html.position().offset == 23);  // "part" is left to the next feed
+  CHECK(html.position().line == 4);
+  CHECK(html.feed("part", true) == "<span class=\"line\" id=\"L4\"><a class=\"ln\" href=\"#L4\" data-n=\"4\"></a>part</span>");
+  // A stream resumes where a page left off: its colour and line number with it.
+  LogPosition at;
+  at.offset = 100, at.line = 9, at.fg = 9, at.bold = true;
+  CHECK(at.to_string() == "100-9-9-1");
+  auto back = LogPosition::parse(at.to_string());
+  REQUIRE(back);
+  CHECK(LogHtml(true, *back).feed("x\n", false) ==
+        "<span class=\"line\" id=\"L9\"><a class=\"ln\" href=\"#L9\" data-n=\"9\"></a><span class=\"ansi-bright-red ansi-bold\">x</span>\n</span>");
+  CHECK(LogPosition::parse("0-1--1-0"));
+  CHECK(LogPosition::parse("0-1--1-0")->fg == -1);
+  for (const char* bad : {"", "1-2-3", "a-1--1-0", "0-0--1-0", "0-1-16-0", "0-1--2-0", "0-1--1-2", "-1-1--1-0",
+                          "0-1--1-0-9", "99999999999999999999999-1--1-0", "0-1- -0"})
+    CHECK_FALSE(LogPosition::parse(bad));
+}
