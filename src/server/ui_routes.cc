@@ -142,6 +142,7 @@ void HttpServer::ui_routes() {
     view.remotes = runner_.remotes();
     view.stalls = runner_.stalls();
     view.unrecorded = store_.unrecorded();
+    view.store_error = store::JobStore::last_error();
     auto config = runner_.config();
     for (const auto& w : config->workflows) {
       store::JobFilter last;

@@ -108,7 +108,12 @@ void health(const IndexView& view, std::int64_t now, json& out) {
   out["remotes"] = remotes;
   out["stalls"] = view.stalls;
   out["unrecorded"] = view.unrecorded ? json(std::to_string(view.unrecorded)) : json(nullptr);
-  out["has_trouble"] = !remotes.empty() || !view.stalls.empty() || view.unrecorded > 0;
+  // An error of the last hour: older ones are history (the runner's log keeps them).
+  bool recent = view.store_error.at_ms > 0 && now - view.store_error.at_ms < 3600 * 1000;
+  out["store_error"] = recent ? json{{"message", view.store_error.message.substr(0, 300)},
+                                     {"ago", relative_time(view.store_error.at_ms, now)}}
+                              : json(nullptr);
+  out["has_trouble"] = !remotes.empty() || !view.stalls.empty() || view.unrecorded > 0 || recent;
 }
 
 std::string page(const std::string& title, const std::string& body, bool refresh, const Viewer& viewer) {

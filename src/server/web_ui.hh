@@ -36,6 +36,7 @@ struct IndexView {
   std::vector<watcher::RemoteStatus> remotes;
   std::vector<std::string> stalls;
   std::size_t unrecorded = 0;
+  store::JobStore::LastError store_error;  // the job store's last error, if any
   std::map<std::string, store::JobRecord> last_jobs;  // by workflow
 };
 std::string render_index(const runner::ConfigStatus& status, const config::Config& config,

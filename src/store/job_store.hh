@@ -190,6 +190,12 @@ class JobStore {
   // returns how many are still unrecorded.
   std::size_t retry_unrecorded(std::int64_t now);
   std::size_t unrecorded() const;
+  // The last error SQLite gave any store of this process, and when (0: none).
+  struct LastError {
+    std::string message;
+    std::int64_t at_ms = 0;
+  };
+  static LastError last_error();
   // On shutdown: the ends still unrecorded go to <data>/unrecorded-ends.json
   // (a small file may still fit where the database can't grow), which open()
   // records the next time. An error says the ends are lost.

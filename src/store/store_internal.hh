@@ -29,13 +29,18 @@ inline std::optional<int> optional_int(const SQLite::Column& c) {
   return c.getInt();
 }
 
+// Kept for JobStore::last_error (the web UI's health).
+void note_store_error(const std::string& message);
+
 // Runs F, turning SQLite's exception into the store's error type.
 template <typename F>
 auto guarded(const char* what, F&& f) {
   try {
     return f();
   } catch (const SQLite::Exception& e) {
-    throw StoreError(std::string("job store: ") + what + ": " + e.what());
+    std::string message = std::string("job store: ") + what + ": " + e.what();
+    note_store_error(message);
+    throw StoreError(message);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -174,6 +175,21 @@ std::size_t JobStore::retry_unrecorded(std::int64_t now) {
     }
   }
   return impl_->unrecorded.size();
+}
+
+namespace {
+std::mutex last_error_mu;
+JobStore::LastError last_error_seen;
+}  // namespace
+
+void note_store_error(const std::string& message) {
+  std::lock_guard lock(last_error_mu);
+  last_error_seen = {message, now_ms()};
+}
+
+JobStore::LastError JobStore::last_error() {
+  std::lock_guard lock(last_error_mu);
+  return last_error_seen;
 }
 
 std::size_t JobStore::unrecorded() const {

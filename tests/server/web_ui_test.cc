@@ -194,6 +194,7 @@ TEST_CASE("the jobs list shows trouble: a failing remote and its next try, a stu
   CHECK_THAT(server::render_index(status, config::Config{}, {}, std::nullopt, view, viewer), !Catch::Contains("Trouble"));
   view.stalls = {"poller: a poll of x has run for 600 s"};
   view.unrecorded = 2;
+  view.store_error = {"job store: finish job: database or disk is full", viewer.now_ms - 120'000};
   view.remotes = {ok, bad};
   std::string html = server::render_index(status, config::Config{}, {}, std::nullopt, view, viewer);
   CHECK_THAT(html, Catch::Contains("<h2>Trouble</h2>"));
@@ -202,6 +203,10 @@ TEST_CASE("the jobs list shows trouble: a failing remote and its next try, a stu
   CHECK_THAT(html, !Catch::Contains("acme/ok"));
   CHECK_THAT(html, Catch::Contains("<li>stuck: poller: a poll of x has run for 600 s</li>"));
   CHECK_THAT(html, Catch::Contains("2 job end(s) kept in memory"));
+  CHECK_THAT(html, Catch::Contains("<li>the job store's last error, 2 min ago: <code>job store: finish job: database or disk is full</code></li>"));
+  view = {};
+  view.store_error = {"job store: old", viewer.now_ms - 2 * 3600'000};
+  CHECK_THAT(server::render_index(status, config::Config{}, {}, std::nullopt, view, viewer), !Catch::Contains("Trouble"));
 }
 
 TEST_CASE("the workflows: each one's last job, and a Run form only when the runner takes actions") {

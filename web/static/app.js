@@ -65,7 +65,14 @@
     var bottom = function () {
       return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 40;
     };
-    window.addEventListener('scroll', function () { follow = bottom(); }, { passive: true });
+    // Only the reader turns following off (by scrolling up) or on again (back
+    // at the end): lines landing between our own scroll and its event must not.
+    var lastY = window.scrollY;
+    window.addEventListener('scroll', function () {
+      if (window.scrollY < lastY - 2) follow = false;
+      else if (bottom()) follow = true;
+      lastY = window.scrollY;
+    }, { passive: true });
     var events = new EventSource(log.dataset.events);
     events.addEventListener('log', function (e) {
       log.insertAdjacentHTML('beforeend', e.data);
