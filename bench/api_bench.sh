@@ -17,48 +17,10 @@ command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1
 
 bench_remote "$tmp/app.git" main
 bench_workflow "$tmp/wf.yml" "file://$tmp/app.git" main 'sleep 120'
-"$bin" run --once --workflows-file "$tmp/wf.yml" --data-dir "$tmp/data" --listen off --log-level warn
-/usr/bin/python3 - "$tmp/data/jobs.db" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-states = ["succeeded", "failed", "cancelled", "skipped"]
-db.executemany(
-    "INSERT INTO jobs (workflow, repository, branch, commit_sha, trigger, state, created_at, started_at, finished_at, remote) "
-    "VALUES (?, 'acme/web', 'main', ?, 'push', ?, ?, ?, ?, 'file:///x')",
-    ((f"w{i % 20}", f"{i:040x}", states[i % 4], 1795000000000 + i * 1000, 1795000000000 + i * 1000,
-      1795000000000 + i * 1000 + 5000) for i in range(100000)))
-db.executemany("INSERT INTO tasks (job_id, idx, name, type, state) VALUES (?, 0, 'build', 'build', 'succeeded')",
-               ((i,) for i in range(1, 100001)))
-db.commit()
-PY
-"$bin" run --workflows-file "$tmp/wf.yml" --data-dir "$tmp/data" --listen 127.0.0.1:0 --poll-interval 1s --log-level warn &
-bg=$!
-for _ in $(seq 100); do grep -q '"listen": "127' "$tmp/data/state.json" 2>/dev/null && break; sleep 0.1; done
-listen=$(listen_of "$tmp/data")
-sleep 1.5
-git -C "$tmp/w" commit -q --allow-empty -m one && git -C "$tmp/w" push -q origin main
-for _ in $(seq 50); do "$bin" jobs --data-dir "$tmp/data" --state running | grep -q bench && break; sleep 0.2; done
-echo "== 100,000 jobs in the store; $("$bin" jobs --data-dir "$tmp/data" --state running | tail -n +2 | wc -l) job running"
-/usr/bin/python3 - "$listen" <<'PY'
-import http.client, sys, time
-host, port = sys.argv[1].rsplit(":", 1)
-c = http.client.HTTPConnection(host, int(port), timeout=10)
-def run(path, n=2000):
-    ts = []
-    for _ in range(n):
-        t = time.perf_counter()
-        c.request("GET", path)
-        r = c.getresponse()
-        body = r.read()
-        assert r.status == 200, (r.status, body[:200])
-        ts.append((time.perf_counter() - t) * 1000)
-    ts.sort()
-    return ts[len(ts) // 2], ts[int(len(ts) * 0.99)], len(body)
-for path in ("/api/jobs?limit=50", "/api/jobs?limit=50&workflow=w7&before=60000", "/healthz"):
-    p50, p99, size = run(path)
-    print(f"  GET {path:44s} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  ({size} bytes)")
-print("  target: p99 < 20 ms for /api/jobs?limit=50")
-PY
+bench_big_store "$bin" "$tmp/data" "$tmp/wf.yml"
+bench_serve_running "$bin" "$tmp/data" "$tmp/wf.yml"
+/usr/bin/python3 bench/latency.py "$listen" 2000 /healthz "/api/jobs?limit=50" "/api/jobs?limit=50&workflow=w7&before=60000"
+echo "  target: p99 < 20 ms for /api/jobs?limit=50"
 echo "== wrk -t2 -c8 -d${API_BENCH_SECONDS:-30}s http://$listen/api/jobs?limit=50"
 wrk -t2 -c8 -d${API_BENCH_SECONDS:-30}s "http://$listen/api/jobs?limit=50" | grep -E "Requests/sec|Non-2xx|Socket errors|Latency" | sed 's/^/  /'
 echo "  (no 'Non-2xx' or 'Socket errors' line: no errors; target >= 1,000 requests/s)"
