@@ -10,7 +10,7 @@ build_pkgs=(cmake ninja-build g++ pkg-config git
 # the fuzzer needs clang and its libFuzzer runtime; the web UI test, a real browser;
 # the forge client's TLS test, the openssl CLI for a throwaway certificate; the
 # ssh remote test, a real sshd (started by the test itself, on 127.0.0.1).
-test_pkgs=(python3 python3-jsonschema python3-yaml clang libclang-rt-14-dev chromium chromium-driver python3-selenium openssl openssh-server openssh-client)
+test_pkgs=(python3 busybox-static python3-jsonschema python3-yaml clang libclang-rt-14-dev chromium chromium-driver python3-selenium openssl openssh-server openssh-client)
 # The container test: podman with runc (crun fails on a cgroup v1 hybrid
 # host), debootstrap for a local base image (no registry is reachable).
 container_pkgs=(podman runc debootstrap)

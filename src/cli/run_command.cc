@@ -15,6 +15,7 @@
 #include "config/duration.hh"
 #include "config/names.hh"
 #include "config/source.hh"
+#include "executor/podman_launcher.hh"
 #include "runner/runner.hh"
 #include "server/http_server.hh"
 #include "util/log.hh"
@@ -194,6 +195,12 @@ int run_run(const Args& args) {
       "FORGE_TIMEOUT");
   env(app.add_option("--public-url", o.public_url, "the runner's address as people reach it; statuses link to jobs"),
       "PUBLIC_URL");
+  std::string task_backend = "local", podman_bin = "podman";
+  env(app.add_option("--task-backend", task_backend,
+                     "where script tasks with an image: run: local (none may have one; default) or podman")
+          ->check(CLI::IsMember({"local", "podman"})),
+      "TASK_BACKEND");
+  env(app.add_option("--podman-bin", podman_bin, "the podman program (default: podman on PATH)"), "PODMAN_BIN");
   std::string ui_auth = "actions";
   env(app.add_option("--ui-auth", ui_auth,
                      "actions: anyone reads, signing in (the API token) runs and cancels; required: the pages "
@@ -348,6 +355,8 @@ int run_run(const Args& args) {
   masked.insert(masked.end(), o.executor.runner_secrets.begin(), o.executor.runner_secrets.end());
   log::mask_secrets(masked);
   o.data_dir = std::filesystem::absolute(data_dir_or_default(data_dir));
+  o.executor.task_backend = task_backend;
+  o.podman = executor::podman_options(podman_bin, o.data_dir, o.executor.base_env);
 
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);

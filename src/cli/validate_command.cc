@@ -36,7 +36,7 @@ int run_validate(const Args& args) {
       report["files"].push_back(entry);
       continue;
     }
-    auto result = config::load(*src, config::LoadOptions{racks->get()});
+    auto result = config::load(*src, config::LoadOptions{racks->get(), ""});
     bool valid = result.config.has_value();
     if (!valid && exit_code == kExitOk) exit_code = kExitFailure;
     entry["valid"] = valid;

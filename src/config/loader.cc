@@ -17,7 +17,7 @@ std::string workflow_label(std::string_view name) {
 const std::vector<std::string> kIntegrations = {"github", "gitlab", "git"};
 const std::vector<std::string> kConcurrency = {"queue", "cancel-previous", "skip-if-running"};
 const std::vector<std::string> kTopKeys = {"version", "defaults", "workflows"};
-const std::vector<std::string> kDefaultsKeys = {"rack", "timeout", "manifest"};
+const std::vector<std::string> kDefaultsKeys = {"rack", "timeout", "manifest", "image"};
 const std::vector<std::string> kWorkflowKeys = {"name", "trigger", "tasks", "concurrency"};
 const std::vector<std::string> kTriggerKeys = {"integration", "repository", "branch", "pull_request",
                                                "require_status", "paths"};
@@ -137,6 +137,8 @@ Defaults load_defaults(MapReader& top) {
   d.rack = r.string("rack");
   if (d.rack) d.rack_pos = r.get("rack")->pos;
   d.timeout = r.duration("timeout");
+  d.image = r.string("image");
+  if (d.image) check_image(r, "image", *d.image);
   d.manifest = r.string("manifest");
   if (d.manifest) {
     if (auto e = relative_path_error(*d.manifest))
@@ -181,6 +183,7 @@ LoadResult load(const Source& src, const LoadOptions& options) {
   }
   Defaults defaults = load_defaults(top);
   defaults.racks = options.racks;
+  defaults.options = &options;
   if (const yaml::Node* list = top.require("workflows")) {
     if (!list->is_sequence()) {
       diags.error(list->pos, "workflows: expected a list, got " + std::string(yaml::describe(*list)));

@@ -23,6 +23,9 @@ struct LoadOptions {
   // The racks file's racks: every build, promote and run task must name one
   // of them (or take its default). Null: racks are the convox CLI's business.
   const Racks* racks = nullptr;
+  // The runner's --task-backend: "local" refuses script tasks with an image
+  // (nothing would run it). Empty: not checked (validate, plan).
+  std::string task_backend;
 };
 
 LoadResult load(const Source& src, const LoadOptions& options = {});

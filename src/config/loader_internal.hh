@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/loader.hh"
 #include "config/map_reader.hh"
 #include "config/model.hh"
 
@@ -21,7 +22,12 @@ struct Defaults {
   const Racks* racks = nullptr;  // LoadOptions::racks
   std::optional<Seconds> timeout;
   std::optional<std::string> manifest;  // build tasks
+  std::optional<std::string> image;     // script tasks
+  const LoadOptions* options = nullptr;
 };
+
+// Reports an IMAGE at KEY that is no container image reference.
+void check_image(MapReader& r, const std::string& key, const std::string& image);
 
 // Index into OPTIONS of the value at KEY, reporting anything else.
 std::optional<std::size_t> read_choice(MapReader& r, const std::string& key,

@@ -77,6 +77,10 @@ struct Task {
   std::map<std::string, std::string> env;
   std::vector<std::string> secrets;  // names taken from the runner's environment
   std::string working_directory;
+  // script: the container image it runs in (--task-backend podman or
+  // kubernetes; empty: a process beside the runner) and its CPU and memory
+  // ("2", "500m"; "512Mi", "2Gi"), empty when not set.
+  std::string image, cpu, memory;
   // review_app: around its promotion; deleted when its PR has had no new
   // head this long; teardown: the runner's own task deleting it.
   std::optional<RackCommand> before_promote, after_promote;

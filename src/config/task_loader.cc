@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cctype>
+#include <regex>
 
 #include "config/loader_internal.hh"
 #include "config/names.hh"
@@ -16,7 +17,8 @@ const std::vector<std::string> kBuildKeys = {"app", "manifest", "promote", "rack
                                              "build_args", "health_check"};
 const std::vector<std::string> kPromoteKeys = {"app", "rack", "release", "health_check"};
 const std::vector<std::string> kRunKeys = {"app", "service", "command", "rack", "release"};
-const std::vector<std::string> kScriptKeys = {"command", "argv", "env", "secrets", "working_directory"};
+const std::vector<std::string> kScriptKeys = {"command", "argv", "env", "secrets", "working_directory", "image",
+                                             "resources"};
 const std::vector<std::string> kCopyKeys = {"app", "rack", "build", "from"};
 
 // What the runner itself puts in every task's environment.
@@ -205,7 +207,47 @@ void load_copy(MapReader& r, Task& t, const Defaults& defaults) {
   if (defaults.racks && (!t.build.empty() || f.get("rack"))) check_rack(f, t.from_rack, "rack", defaults);
 }
 
-void load_script(MapReader& r, Task& t) {
+}  // namespace
+
+void check_image(MapReader& r, const std::string& key, const std::string& image) {
+  // A reference as podman and Kubernetes take one ([registry[:port]/]name[:tag][@digest]);
+  // starting with a letter or digit, so it is never read as an option.
+  static const std::regex re(R"([A-Za-z0-9][A-Za-z0-9._/:@-]{0,254})");
+  if (!std::regex_match(image, re))
+    r.diags().error(r.get(key)->pos, r.what() + ": " + key + ": " + quote(image) +
+                                         " is not an image reference (e.g. golang:1.22, registry.example.com/ci/node:20)");
+}
+
+namespace {
+
+// "2", "0.5", "500m": CPUs, as Kubernetes and podman's --cpus read them.
+bool valid_cpu(const std::string& v) {
+  static const std::regex re(R"(([0-9]{1,4}(\.[0-9]{1,3})?|[0-9]{1,7}m))");
+  return std::regex_match(v, re) && v != "0" && v != "0m";
+}
+
+// "512Mi", "2Gi", "1G", "1000000": bytes, as Kubernetes reads them (podman gets the same amount).
+bool valid_memory(const std::string& v) {
+  static const std::regex re(R"([1-9][0-9]{0,12}(Ki|Mi|Gi|Ti|k|M|G|T)?)");
+  return std::regex_match(v, re);
+}
+
+void load_resources(MapReader& r, Task& t) {
+  const yaml::Node* node = r.get("resources");
+  if (!node) return;
+  MapReader res(*node, r.what() + ": resources", {"cpu", "memory"}, r.diags());
+  if (!res.ok()) return;
+  if (auto cpu = res.string("cpu")) {
+    if (valid_cpu(*cpu)) t.cpu = *cpu;
+    else res.diags().error(res.get("cpu")->pos, res.what() + ": cpu: " + quote(*cpu) + " is not a CPU amount (\"2\", \"0.5\", \"500m\")");
+  }
+  if (auto mem = res.string("memory")) {
+    if (valid_memory(*mem)) t.memory = *mem;
+    else res.diags().error(res.get("memory")->pos, res.what() + ": memory: " + quote(*mem) + " is not an amount of memory (\"512Mi\", \"2Gi\")");
+  }
+}
+
+void load_script(MapReader& r, Task& t, const Defaults& defaults) {
   bool has_command = r.get("command"), has_argv = r.get("argv");
   if (has_command && has_argv)
     r.diags().error(r.get("argv")->pos, r.what() + ": set either 'command' or 'argv', not both");
@@ -226,6 +268,20 @@ void load_script(MapReader& r, Task& t) {
     check_relative(r, "working_directory", *wd);
     t.working_directory = *wd;
   }
+  if (auto image = r.string("image")) {
+    check_image(r, "image", *image);
+    t.image = *image;
+  } else if (defaults.image) {
+    t.image = *defaults.image;
+  }
+  load_resources(r, t);
+  if (!t.image.empty() && defaults.options && defaults.options->task_backend == "local")
+    r.diags().error(r.get("image") ? r.get("image")->pos : r.pos(),
+                    r.what() + ": image " + quote(t.image) +
+                        " needs a runner that runs images: --task-backend podman (or kubernetes); this one runs "
+                        "script tasks as local processes");
+  else if (t.image.empty() && r.get("resources"))
+    r.diags().error(r.get("resources")->pos, r.what() + ": resources need an image (a local process has no limits)");
 }
 
 std::optional<Task> load_task(const yaml::Node& node, const std::string& what,
@@ -258,7 +314,7 @@ std::optional<Task> load_task(const yaml::Node& node, const std::string& what,
   t.continue_on_error = r.boolean("continue_on_error").value_or(false);
 
   if (t.type == TaskType::script) {
-    load_script(r, t);
+    load_script(r, t, defaults);
   } else {
     // A copy goes to its build's app unless it names another.
     if (auto app = r.string("app", t.type != TaskType::copy)) t.app = *app;

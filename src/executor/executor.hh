@@ -30,6 +30,8 @@ struct ExecutorOptions {
   // --racks-file: each build, promote and run task gets RACK_URL for its rack.
   std::shared_ptr<const config::Racks> racks;
   std::uint64_t log_cap = 64u << 20;
+  // --task-backend: where script tasks with an image run (local: none may have one).
+  std::string task_backend = "local";
   std::chrono::milliseconds grace{10000};  // SIGTERM to SIGKILL
   std::ostream* echo = nullptr;            // stream the log here too
 };

@@ -52,7 +52,10 @@ Result<ProcessSpec> JobRun::process(const config::Task& t, std::vector<std::stri
                                     const std::filesystem::path& cwd) const {
   auto env = environment(t);
   if (!env) return env.error();
-  return ProcessSpec{std::move(argv), std::move(*env), cwd};
+  ProcessSpec spec{std::move(argv), std::move(*env), cwd, std::nullopt};
+  if (t.type == config::TaskType::script && !t.image.empty())
+    spec.container = ContainerSpec{t.image, t.cpu, t.memory, root_, job_id_, index_};
+  return spec;
 }
 
 RunOutcome JobRun::command(const config::Task& t, std::vector<std::string> argv, const std::filesystem::path& cwd,

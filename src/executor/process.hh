@@ -5,6 +5,7 @@
 // needs an output fd, an exit fd to poll, and a way to signal the task.
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -15,10 +16,21 @@
 
 namespace cwf::executor {
 
+// A script task in a container image (--task-backend podman): ARGV runs in
+// IMAGE with WORKSPACE (the job's checkout) mounted at /workspace, in its
+// subdirectory of the task's cwd.
+struct ContainerSpec {
+  std::string image, cpu, memory;  // cpu, memory: as the workflows file has them; empty: no limit
+  std::filesystem::path workspace;
+  std::int64_t job = 0;
+  int task = 0;
+};
+
 struct ProcessSpec {
   std::vector<std::string> argv;  // argv[0] without '/' is looked up on PATH
   std::vector<std::string> env;   // "NAME=value", the whole environment
   std::filesystem::path cwd;
+  std::optional<ContainerSpec> container;  // empty: a process here
 };
 
 struct ExitStatus {

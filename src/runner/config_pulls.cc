@@ -40,7 +40,7 @@ void Runner::plan_pull_requests(const std::string& url, const std::string& forge
     if (!changed && !known) continue;  // nothing to plan, nothing said before
     std::string body;
     std::optional<config::LoadResult> head_loaded, base_loaded;
-    config::LoadOptions load_options{options_.executor.racks.get()};
+    config::LoadOptions load_options{options_.executor.racks.get(), options_.executor.task_backend};
     if (changed) {
       if (head_file->exists)
         head_loaded = config::load(config::Source{path, head_file->content, head_file->size}, load_options);

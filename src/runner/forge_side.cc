@@ -107,7 +107,7 @@ void Runner::check_branch_config(const std::string& url, const store::HeadChange
   auto file = (*repo)->read_file(change.new_sha, options_.config_path, config::kMaxSourceBytes);
   if (!file || !file->exists) return;  // a branch without a workflows file says nothing
   auto loaded = config::load(config::Source{options_.config_path, file->content, file->size},
-                             config::LoadOptions{options_.executor.racks.get()});
+                             config::LoadOptions{options_.executor.racks.get(), options_.executor.task_backend});
   std::vector<std::string> errors;
   for (const auto& d : loaded.diags.items())
     if (d.severity == config::Severity::error) errors.push_back(config::format_diagnostic(options_.config_path, d, true));

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "executor/executor.hh"
+#include "executor/podman_launcher.hh"
 #include "forge/forge.hh"
 #include "runner/deployments.hh"
 #include "runner/gate.hh"
@@ -38,6 +39,7 @@ struct RunnerOptions {
   int max_parallel_jobs = 2;
   int poll_workers = 8;
   bool once = false;  // one poll of every remote, run what it triggers, exit
+  executor::PodmanOptions podman;  // --task-backend podman (executor.task_backend)
   bool serve = true;  // the HTTP server (server.host, server.port)
   server::ServerOptions server;
   watcher::Forges forges;
@@ -131,7 +133,8 @@ class Runner : public server::RunnerView {
   std::atomic<std::int64_t> loop_turn_ms_{0};  // the main loop's last turn, for the watchdog
   std::string config_url_;  // empty: the workflows file is on disk
   Reconciler reconciler_;
-  executor::LocalLauncher launcher_;
+  std::unique_ptr<executor::TaskLauncher> launcher_;  // by --task-backend
+  executor::PodmanLauncher* podman_ = nullptr;         // launcher_, when it is podman
   std::unique_ptr<executor::Executor> executor_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<watcher::Poller> poller_;

@@ -385,3 +385,53 @@ workflows:
   CHECK(format_diagnostic("t.yml", two.diags.items()[0]) ==
         "t.yml:7:9: error: workflow 'review': task 'api': one review_app per workflow (tasks has 'review app web' already)");
 }
+
+TEST_CASE("script tasks in container images: image, resources, defaults.image; refused where nothing runs images") {
+  const char* text = R"(version: 1
+defaults: {image: "node:20-bookworm"}
+workflows:
+  - name: ci
+    trigger: {integration: git, repository: "file:///r.git", branch: main}
+    tasks:
+      - {type: script, command: "npm test"}
+      - {type: script, command: "go test ./...", image: "golang:1.22", resources: {cpu: "500m", memory: 2Gi}}
+      - {type: build, app: web}
+)";
+  Config c = must_load(text);
+  const auto& tasks = c.workflows.at(0).tasks;
+  CHECK(tasks[0].image == "node:20-bookworm");
+  CHECK(tasks[1].image == "golang:1.22");
+  CHECK(tasks[1].cpu == "500m");
+  CHECK(tasks[1].memory == "2Gi");
+  CHECK(tasks[2].image.empty());  // the convox CLI's tasks run beside the runner
+
+  LoadOptions podman{nullptr, "podman"};
+  CHECK(load_string("t.yml", text, podman).config);
+  LoadOptions local{nullptr, "local"};
+  auto refused = load_string("t.yml", text, local);
+  CHECK_FALSE(refused.config);
+  std::string all;
+  for (const auto& d : refused.diags.items()) all += format_diagnostic("t.yml", d) + "\n";
+  CHECK_THAT(all, Catch::Contains("t.yml:7:9: error: workflow 'ci': tasks[0] (script): image 'node:20-bookworm' needs a runner that runs images: --task-backend podman"));
+  CHECK_THAT(all, Catch::Contains("tasks[1] (script): image 'golang:1.22' needs"));
+
+  auto bad = load_string("t.yml", R"(version: 1
+workflows:
+  - name: ci
+    trigger: {integration: git, repository: "file:///r.git", branch: main}
+    tasks:
+      - {type: script, command: "true", image: "--privileged"}
+      - {type: script, command: "true", image: "a b"}
+      - {type: script, command: "true", image: "ok:1", resources: {cpu: "lots", memory: "2GB", gpu: 1}}
+      - {type: script, command: "true", resources: {cpu: "1"}}
+)");
+  CHECK_FALSE(bad.config);
+  all.clear();
+  for (const auto& d : bad.diags.items()) all += format_diagnostic("t.yml", d) + "\n";
+  CHECK_THAT(all, Catch::Contains("t.yml:6:48: error: workflow 'ci': tasks[0] (script): image: '--privileged' is not an image reference"));
+  CHECK_THAT(all, Catch::Contains("image: 'a b' is not an image reference"));
+  CHECK_THAT(all, Catch::Contains("cpu: 'lots' is not a CPU amount"));
+  CHECK_THAT(all, Catch::Contains("memory: '2GB' is not an amount of memory"));
+  CHECK_THAT(all, Catch::Contains("unknown key 'gpu'"));
+  CHECK_THAT(all, Catch::Contains("resources need an image"));
+}

@@ -69,30 +69,30 @@ TEST_CASE("a racks file's mistakes, with their places, never its passwords") {
 
 TEST_CASE("with a racks file, every convox task's rack must be in it") {
   Racks racks = must_load("racks:\n  acme/staging: {url: \"https://convox:a@s\"}\n  acme/production: {url: \"https://convox:b@p\"}\n");
-  auto ok = load_string("t.yml", kWorkflows, LoadOptions{&racks});
+  auto ok = load_string("t.yml", kWorkflows, LoadOptions{&racks, ""});
   REQUIRE(ok.config.has_value());
   CHECK(ok.config->workflows[0].tasks[0].rack == "acme/staging");
   Racks one = must_load("racks:\n  acme/staging: {url: \"https://convox:a@s\"}\n");
-  auto bad = load_string("t.yml", kWorkflows, LoadOptions{&one});
+  auto bad = load_string("t.yml", kWorkflows, LoadOptions{&one, ""});
   REQUIRE(bad.diags.items().size() == 1);
   CHECK(format_diagnostic("t.yml", bad.diags.items()[0]) ==
         "t.yml:8:41: error: workflow 'deploy': tasks[1] (promote): rack: 'acme/production' is not in the racks file "
         "(it has: acme/staging)");
   // defaults.rack is checked where it is written.
   Racks prod = must_load("racks:\n  acme/production: {url: \"https://convox:b@p\"}\n");
-  auto d = load_string("t.yml", kWorkflows, LoadOptions{&prod});
+  auto d = load_string("t.yml", kWorkflows, LoadOptions{&prod, ""});
   REQUIRE(!d.diags.items().empty());
   CHECK(format_diagnostic("t.yml", d.diags.sorted()[0]).find("t.yml:2:18: error: workflow 'deploy': tasks[0] (build): rack: ") == 0);
   // No rack at all, and no default: an error, not the CLI's current rack.
   std::string plain = kWorkflows;
   plain.replace(plain.find("defaults: {rack: acme/staging}\n"), 31, "");
-  auto none = load_string("t.yml", plain, LoadOptions{&racks});
+  auto none = load_string("t.yml", plain, LoadOptions{&racks, ""});
   REQUIRE(!none.diags.items().empty());
   CHECK(none.diags.sorted()[0].message.find("no rack: set rack (or defaults.rack), or a default in the racks file") !=
         std::string::npos);
   Racks with_default = must_load("racks:\n  acme/staging: {url: \"https://convox:a@s\"}\n  acme/production: {url: "
                                  "\"https://convox:b@p\"}\ndefault: acme/production\n");
-  auto def = load_string("t.yml", plain, LoadOptions{&with_default});
+  auto def = load_string("t.yml", plain, LoadOptions{&with_default, ""});
   REQUIRE(def.config.has_value());
   CHECK(def.config->workflows[0].tasks[0].rack == "acme/production");
 }
@@ -103,12 +103,12 @@ TEST_CASE("with a racks file, a copy's from.rack must be in it too, and defaults
   auto head = std::string("version: 1\nworkflows:\n  - name: deploy\n    trigger: {integration: git, repository: "
                           "\"file:///srv/t.git\", branch: main}\n    tasks:\n");
   auto ok = load_string("t.yml", head + "      - {type: copy, build: BABC, from: {app: web}, rack: acme/production}\n",
-                        LoadOptions{&racks});
+                        LoadOptions{&racks, ""});
   REQUIRE(ok.config.has_value());
   CHECK(ok.config->workflows[0].tasks[0].from_rack == "acme/staging");
   auto bad = load_string("t.yml", head + "      - {type: copy, build: BABC, from: {app: web, rack: acme/eu}, rack: "
                                          "acme/production}\n",
-                         LoadOptions{&racks});
+                         LoadOptions{&racks, ""});
   REQUIRE(bad.diags.items().size() == 1);
   CHECK(format_diagnostic("t.yml", bad.diags.items()[0]) ==
         "t.yml:6:58: error: workflow 'deploy': tasks[0] (copy): from: rack: 'acme/eu' is not in the racks file (it has: "

@@ -16,7 +16,7 @@ using cwf::executor::RunOutcome;
 
 namespace {
 
-ProcessSpec sh(const std::string& script) { return {{"/bin/sh", "-c", script}, {"PATH=/usr/bin:/bin"}, {}}; }
+ProcessSpec sh(const std::string& script) { return {{"/bin/sh", "-c", script}, {"PATH=/usr/bin:/bin"}, {}, std::nullopt}; }
 
 struct Ran {
   RunOutcome outcome;
@@ -59,12 +59,12 @@ TEST_CASE("pipeline: the status is the first failure's - a broken pipe is the la
     CHECK(r.outcome.status.stage == 1);
   }
   SECTION("the same when SIGPIPE kills the command itself, not a shell's child") {
-    auto r = run({{{"head", "-c", "16777216", "/dev/zero"}, {"PATH=/usr/bin:/bin"}, {}}, sh("exit 5")});
+    auto r = run({{{"head", "-c", "16777216", "/dev/zero"}, {"PATH=/usr/bin:/bin"}, {}, std::nullopt}, sh("exit 5")});
     CHECK(r.outcome.status.code == 5);
     CHECK(r.outcome.status.stage == 1);
   }
   SECTION("only a broken pipe: that is the failure") {
-    auto r = run({{{"head", "-c", "16777216", "/dev/zero"}, {"PATH=/usr/bin:/bin"}, {}}, sh("head -c 1 >/dev/null")});
+    auto r = run({{{"head", "-c", "16777216", "/dev/zero"}, {"PATH=/usr/bin:/bin"}, {}, std::nullopt}, sh("head -c 1 >/dev/null")});
     CHECK(r.outcome.status.signal == SIGPIPE);
     CHECK(r.outcome.status.stage == 0);
   }
@@ -87,7 +87,7 @@ TEST_CASE("pipeline: a command that can't start fails it, and nothing started be
   cwf::test::TempDir tmp;
   auto marker = tmp.path() / "ran";
   auto p = launcher.start_pipeline({sh("sleep 1; touch '" + marker.string() + "'"),
-                                    ProcessSpec{{"no-such-program-here"}, {"PATH=/usr/bin:/bin"}, {}}});
+                                    ProcessSpec{{"no-such-program-here"}, {"PATH=/usr/bin:/bin"}, {}, std::nullopt}});
   REQUIRE_FALSE(p.ok());
   CHECK(p.error().message == "executable not found: no-such-program-here");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
