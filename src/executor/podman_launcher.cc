@@ -147,7 +147,10 @@ std::vector<std::string> PodmanLauncher::run_argv(const ProcessSpec& spec, const
                                    "--label", "cwf.job=" + std::to_string(c.job),
                                    "--label", "cwf.task=" + std::to_string(c.task),
                                    "--volume", c.workspace.string() + ":" + kWorkspace, "--workdir", workdir,
-                                   "--env-file", env_file.string(), "--stop-timeout", "10"};
+                                   "--env-file", env_file.string(), "--stop-timeout", "10",
+                                   // podman runs with the runner's environment: an operator's
+                                   // containers.conf with env_host = true must not hand it to the task.
+                                   "--env-host=false"};
   for (const auto& n : by_name) argv.insert(argv.end(), {"--env", n});
   if (!c.cpu.empty()) argv.insert(argv.end(), {"--cpus", podman_cpus(c.cpu)});
   if (!c.memory.empty()) argv.insert(argv.end(), {"--memory", podman_memory(c.memory)});
@@ -164,6 +167,7 @@ Result<std::unique_ptr<TaskProcess>> PodmanLauncher::start(const ProcessSpec& sp
   std::vector<std::string> env = container_env(spec.env, by_name);
   std::error_code ec;
   std::filesystem::create_directories(options_.env_dir, ec);
+  std::filesystem::permissions(options_.env_dir, std::filesystem::perms::owner_all, ec);
   std::string name = "cwf-" + options_.runner_id + "-" + std::to_string(spec.container->job) + "-" +
                      std::to_string(spec.container->task) + "-" + hex_token();
   std::filesystem::path env_file = options_.env_dir / (name + ".env");

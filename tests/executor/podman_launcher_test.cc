@@ -15,13 +15,13 @@ TEST_CASE("podman run: the checkout at /workspace, labels, limits, the env file;
   std::vector<std::string> want = {"/usr/bin/podman", "run", "--rm", "--name", "cwf-abc123-7-2-x",
                                    "--label", "cwf.runner=abc123", "--label", "cwf.job=7", "--label", "cwf.task=2",
                                    "--volume", "/data/ws/7:/workspace", "--workdir", "/workspace/sub",
-                                   "--env-file", "/data/task-env/cwf-abc123-7-2-x.env", "--stop-timeout", "10",
+                                   "--env-file", "/data/task-env/cwf-abc123-7-2-x.env", "--stop-timeout", "10", "--env-host=false",
                                    "--env", "KEY", "--cpus", "0.500", "--memory", "2g",
                                    "golang:1.22", "/bin/sh", "-c", "go test ./..."};
   CHECK(argv == want);
   for (const auto& a : argv) CHECK(a.find("s3cret") == std::string::npos);
   spec.cwd = "/data/ws/7";
-  CHECK(launcher.run_argv(spec, "n", "f", {})[14] == "/workspace");
+  CHECK(launcher.run_argv(spec, "n", "f", {})[14] == "/workspace");  // --workdir's value
 }
 
 TEST_CASE("a container's environment: the host's own variables left to the image; multi-line values by name") {

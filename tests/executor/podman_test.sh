@@ -96,6 +96,7 @@ expect "there too" out "below"
 check "what it writes lands in the checkout" grep -qx made-inside "$data"/workspaces/*/made.txt
 check "no container left" test "$(containers)" = 0
 check "no env file left" test -z "$(ls -A "$data/task-env")"
+check "their directory is the runner's alone" test "$(stat -c %a "$data/task-env")" = 700
 
 run "an exit code" 1 "$bin" exec --workflow exits --repo "$repo" --data-dir "$data" --task-backend podman
 expect "is the task's" out "the command exited with 3"
