@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# --task-backend podman end to end, with a real podman (runc) and an image
+# --task-backend podman --podman-bin "$podman_bin" end to end, with a real podman (runc) and an image
 # made here (no registry is reachable): busybox-static's binary imported as
 # localhost/cwf-busybox. Output, exit codes, the job's variables and secrets,
 # a timeout, a cancel, and a runner killed mid-task: no container or env file
@@ -9,7 +9,7 @@ set -u
 bin=$(realpath "$1")
 src=$(realpath "$2")
 tmp=$(mktemp -d)
-trap 'stop_all_runners; podman ps -aq --filter label=cwf.job | xargs -r podman rm -f -t 0 >/dev/null 2>&1; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+trap 'stop_all_runners; podman ps -aq --filter label=cwf.job | xargs -r "${podman_bin:-podman}" rm -f -t 0 >/dev/null 2>&1; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 . "$src/tests/cli/lib.sh"
 . "$src/tests/runner/lib.sh"
 # run as tests/cli/lib.sh has it, without its 1 GiB address-space cap: podman (Go) reserves more.
@@ -28,6 +28,14 @@ run() {
 for need in podman /bin/busybox; do
   command -v "$need" >/dev/null || { fail "$need is missing (scripts/install-deps.sh test installs podman and busybox-static)"; summary podman; exit 1; }
 done
+# Rootful podman, as the container test runs it: through sudo when not root
+# (the runner gets a --podman-bin that does the same).
+podman_bin=$(command -v podman)
+if [ "$(id -u)" -ne 0 ]; then
+  printf '#!/bin/sh\nexec sudo -E %s "$@"\n' "$podman_bin" >"$tmp/podman" && chmod +x "$tmp/podman"
+  podman_bin=$tmp/podman
+fi
+podman() { "$podman_bin" "$@"; }
 
 # podman as the container test sets it up on this kind of machine: runc, the
 # file limit at its hard maximum, storage in our own dirs (podman reads these
@@ -82,7 +90,7 @@ export MY_SECRET=s3cret-value MY_KEY=$'-----BEGIN-----\nline\n-----END-----'
 run "a file with images, on the local backend" 2 "$bin" exec --workflow ok --repo "$repo" --data-dir "$data"
 expect "is refused, naming the task and the backend" err "tasks[0] (script): image 'localhost/cwf-busybox:1' needs a runner that runs images: --task-backend podman"
 
-run "a task in its image" 0 "$bin" exec --workflow ok --repo "$repo" --data-dir "$data" --task-backend podman --keep-workspace
+run "a task in its image" 0 "$bin" exec --workflow ok --repo "$repo" --data-dir "$data" --task-backend podman --podman-bin "$podman_bin" --keep-workspace
 expect "runs in the checkout, mounted at /workspace" out "cwd=/workspace"
 expect "sees the commit's files" out "from the checkout"
 expect "gets the job's variables" out "branch=main"
@@ -98,16 +106,16 @@ check "no container left" test "$(containers)" = 0
 check "no env file left" test -z "$(ls -A "$data/task-env")"
 check "their directory is the runner's alone" test "$(stat -c %a "$data/task-env")" = 700
 
-run "an exit code" 1 "$bin" exec --workflow exits --repo "$repo" --data-dir "$data" --task-backend podman
+run "an exit code" 1 "$bin" exec --workflow exits --repo "$repo" --data-dir "$data" --task-backend podman --podman-bin "$podman_bin"
 expect "is the task's" out "the command exited with 3"
 expect "after its output" out "about to fail"
 
-run "a timeout" 1 "$bin" exec --workflow slow --repo "$repo" --data-dir "$data" --task-backend podman --grace 2s
+run "a timeout" 1 "$bin" exec --workflow slow --repo "$repo" --data-dir "$data" --task-backend podman --podman-bin "$podman_bin" --grace 2s
 expect "stops the container" out "timed out after 2s"
 check "and leaves none" test "$(containers)" = 0
 check "nor an env file" test -z "$(ls -A "$data/task-env")"
 
-run "a missing image" 1 "$bin" exec --workflow missing --repo "$repo" --data-dir "$data" --task-backend podman
+run "a missing image" 1 "$bin" exec --workflow missing --repo "$repo" --data-dir "$data" --task-backend podman --podman-bin "$podman_bin"
 expect "fails the task with podman's exit code" out "the command exited with 125"
 expect "and its message" out "localhost/no-such-image"
 
@@ -115,7 +123,7 @@ expect "and its message" out "localhost/no-such-image"
 bare=$tmp/r.git
 git clone -q --bare "$repo" "$bare"
 sed "s|file:///srv/r.git|file://$bare|; s|sleep 30', timeout: 2s|sleep 300'|" "$repo/.convox-workflows.yml" >"$tmp/wf.yml"
-CONVOX_WORKFLOWS_API_TOKEN=p0dman start_runner r.log --workflows-file "$tmp/wf.yml" --data-dir "$tmp/d2" --task-backend podman \
+CONVOX_WORKFLOWS_API_TOKEN=p0dman start_runner r.log --workflows-file "$tmp/wf.yml" --data-dir "$tmp/d2" --task-backend podman --podman-bin "$podman_bin" \
   --poll-interval 60s
 wait_serving "$tmp/d2"
 http() { /usr/bin/python3 "$src/tests/runner/fetch.py" "$@" >"$tmp/out" 2>"$tmp/err"; }
@@ -133,7 +141,7 @@ kill -KILL "$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.arg
 sleep 1
 check "a killed runner leaves its container running" test "$(containers)" = 1
 check "and its env file" test -n "$(ls -A "$tmp/d2/task-env")"
-CONVOX_WORKFLOWS_API_TOKEN=p0dman start_runner r2.log --workflows-file "$tmp/wf.yml" --data-dir "$tmp/d2" --task-backend podman \
+CONVOX_WORKFLOWS_API_TOKEN=p0dman start_runner r2.log --workflows-file "$tmp/wf.yml" --data-dir "$tmp/d2" --task-backend podman --podman-bin "$podman_bin" \
   --poll-interval 60s
 wait_serving "$tmp/d2"
 wait_for "the next start removes it" 30 containers_are 0
