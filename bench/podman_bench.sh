@@ -4,7 +4,7 @@
 # turns), triggered at once on a runner running them all at once
 # (--max-parallel-jobs 100), once per backend; the wall time until
 # the last ends, and the tasks' mean duration, so the overhead per task is
-# the difference. podman as tests/executor/podman_test.sh sets it up (runc,
+# the difference. podman as tests/executor/podman_sandbox.sh sets it up (runc,
 # vfs storage, a busybox image made here). usage: bench/podman_bench.sh [BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,13 +15,8 @@ trap '[ -n "$bg" ] && kill $bg 2>/dev/null && wait $bg; rm -rf "$tmp"' EXIT
 . bench/lib.sh
 n=${PODMAN_BENCH_JOBS:-100}
 
-mkdir -p "$tmp/storage" "$tmp/run" "$tmp/rootfs/bin"
-printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=32768:32768"]\n[engine]\nruntime = "runc"\n' \
-  "$(ulimit -Hn)" "$(ulimit -Hn)" >"$tmp/containers.conf"
-printf '[storage]\ndriver = "vfs"\nrunroot = "%s"\ngraphroot = "%s"\n' "$tmp/run" "$tmp/storage" >"$tmp/storage.conf"
-export CONTAINERS_CONF=$tmp/containers.conf CONTAINERS_STORAGE_CONF=$tmp/storage.conf
-cp /bin/busybox "$tmp/rootfs/bin/" && ln -s busybox "$tmp/rootfs/bin/sh" && ln -s busybox "$tmp/rootfs/bin/echo"
-tar -C "$tmp/rootfs" -c . | podman import -q - localhost/cwf-bench-busybox:1 >/dev/null
+. tests/executor/podman_sandbox.sh
+podman_sandbox "$tmp" localhost/cwf-bench-busybox:1
 
 bench_remote "$tmp/app.git" main
 for backend in local podman; do

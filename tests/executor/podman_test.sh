@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# --task-backend podman --podman-bin "$podman_bin" end to end, with a real podman (runc) and an image
+# --task-backend podman end to end, with a real podman (runc) and an image
 # made here (no registry is reachable): busybox-static's binary imported as
 # localhost/cwf-busybox. Output, exit codes, the job's variables and secrets,
 # a timeout, a cancel, and a runner killed mid-task: no container or env file
@@ -37,21 +37,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 podman() { "$podman_bin" "$@"; }
 
-# podman as the container test sets it up on this kind of machine: runc, the
-# file limit at its hard maximum, storage in our own dirs (podman reads these
-# from the runner's environment, as an operator's would be).
-mkdir -p "$tmp/storage" "$tmp/run" "$tmp/rootfs/bin"
-cat >"$tmp/containers.conf" <<CONF
-[containers]
-default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-CONF
-printf '[storage]\ndriver = "vfs"\nrunroot = "%s"\ngraphroot = "%s"\n' "$tmp/run" "$tmp/storage" >"$tmp/storage.conf"
-export CONTAINERS_CONF=$tmp/containers.conf CONTAINERS_STORAGE_CONF=$tmp/storage.conf
-cp /bin/busybox "$tmp/rootfs/bin/"
-for c in sh echo cat ls sleep env printf pwd id test wc tr; do ln -s busybox "$tmp/rootfs/bin/$c"; done
-tar -C "$tmp/rootfs" -c . | podman import -q - localhost/cwf-busybox:1 >/dev/null || { fail "podman import"; summary podman; exit 1; }
+. "$src/tests/executor/podman_sandbox.sh"
+podman_sandbox "$tmp" localhost/cwf-busybox:1 || { fail "podman import"; summary podman; exit 1; }
 containers() { podman ps -a --filter label=cwf.job --format '{{.Names}}' | wc -l; }
 containers_are() { [ "$(containers)" = "$1" ]; }
 
