@@ -91,6 +91,7 @@ ShownLog shown_log(const std::filesystem::path& file, bool final) {
 Viewer HttpServer::viewer(const httplib::Request& req) const {
   Viewer v;
   v.can_sign_in = !options_.api_token.empty();
+  v.path = req.path;
   if (auto s = session_of(req)) v.csrf = s->csrf;
   return v;
 }
@@ -144,17 +145,23 @@ void HttpServer::ui_routes() {
     view.unrecorded = store_.unrecorded();
     view.store_error = store::JobStore::last_error();
     auto config = runner_.config();
-    for (const auto& w : config->workflows) {
-      store::JobFilter last;
-      last.workflow = w.name;
-      last.limit = 1;
-      if (auto jobs = store_.list_jobs(last); !jobs.empty()) view.last_jobs[w.name] = jobs[0];
-    }
     auto jobs = store_.list_jobs(f);
     std::optional<std::int64_t> older;
     if (static_cast<int>(jobs.size()) == f.limit) older = jobs.back().id;
     res.set_header("Cache-Control", "no-store");
     html(res, render_index(runner_.config_status(), *config, jobs, older, view, viewer(req)));
+  });
+  s.route("GET", "/workflows", [this, html](const httplib::Request& req, httplib::Response& res) {
+    auto config = runner_.config();
+    std::map<std::string, store::JobRecord> last_jobs;
+    for (const auto& w : config->workflows) {
+      store::JobFilter last;
+      last.workflow = w.name;
+      last.limit = 1;
+      if (auto jobs = store_.list_jobs(last); !jobs.empty()) last_jobs[w.name] = jobs[0];
+    }
+    res.set_header("Cache-Control", "no-store");
+    html(res, render_workflows(*config, last_jobs, viewer(req)));
   });
   s.route("GET", R"(/jobs/(\d+))", [this, html](const httplib::Request& req, httplib::Response& res) {
     std::int64_t id = 0;

@@ -40,6 +40,11 @@ const char* task_color(store::TaskState s) {
 
 std::int64_t now_of(const Viewer& v) { return v.now_ms ? v.now_ms : store::now_ms(); }
 
+// The sign-in link of a page: back to it once signed in.
+std::string login_link(const Viewer& v) {
+  return v.path == "/" ? "/login" : "/login?next=" + httplib::detail::encode_query_param(v.path);
+}
+
 // Started and (once done) finished, for the script to tick a running one;
 // the duration so far as the server saw it, for a page without script.
 void times(json& out, std::optional<std::int64_t> started, std::optional<std::int64_t> finished, std::int64_t now) {
@@ -120,7 +125,8 @@ std::string page(const std::string& title, const std::string& body, bool refresh
   json session = viewer.signed_in() ? json{{"csrf", viewer.csrf}} : json(nullptr);
   return render_template("layout", {{"title", title}, {"body", body}, {"refresh", refresh},
                                     {"version", asset_version()}, {"now_ms", std::to_string(now_of(viewer))},
-                                    {"session", session}, {"sign_in", !viewer.signed_in() && viewer.can_sign_in}});
+                                    {"session", session}, {"sign_in", !viewer.signed_in() && viewer.can_sign_in},
+                                    {"login", login_link(viewer)}});
 }
 
 }  // namespace
@@ -170,23 +176,6 @@ std::string render_index(const runner::ConfigStatus& status, const config::Confi
                  {"applied", status.last_applied_revision.substr(0, 12)},
                  {"attempted", status.last_attempted_revision.substr(0, 12)}, {"errors", status.errors}};
   health(view, now, v);
-  v["run_column"] = viewer.can_sign_in;
-  v["csrf"] = viewer.csrf;
-  json workflows = json::array();
-  for (const auto& w : config.workflows) {
-    // The Run form's branch: the trigger's, when it names one branch (no glob).
-    const std::string& branch = w.trigger.branch;
-    bool plain = !branch.empty() && branch.find_first_of("*?[") == std::string::npos;
-    json row = {{"name", w.name}, {"integration", config::to_string(w.trigger.integration)},
-                {"repository", w.trigger.repository}, {"branch", config::branch_label(w.trigger)},
-                {"concurrency", config::to_string(w.concurrency)}, {"tasks", std::to_string(w.tasks.size())},
-                {"run", viewer.signed_in()}, {"branch_value", plain ? branch : ""}, {"last", nullptr}};
-    if (auto it = view.last_jobs.find(w.name); it != view.last_jobs.end())
-      row["last"] = {{"id", std::to_string(it->second.id)}, {"state", store::to_string(it->second.state)},
-                     {"color", color_of(it->second.state)}};
-    workflows.push_back(row);
-  }
-  v["workflows"] = workflows;
   v["filter"] = filter_view(config, view.filter);
   json rows = json::array();
   for (const auto& j : jobs) rows.push_back(job_summary(j, now));
@@ -197,6 +186,30 @@ std::string render_index(const runner::ConfigStatus& status, const config::Confi
                              : json("No jobs yet: push to a watched branch.");
   v["older"] = older ? json("/?" + filter_query(view.filter) + "before=" + std::to_string(*older)) : json(nullptr);
   return page("convox-workflows", render_template("index", v), false, viewer);
+}
+
+std::string render_workflows(const config::Config& config, const std::map<std::string, store::JobRecord>& last_jobs,
+                             const Viewer& viewer) {
+  json v;
+  v["run_column"] = viewer.can_sign_in;
+  v["login"] = login_link(viewer);
+  v["csrf"] = viewer.csrf;
+  json workflows = json::array();
+  for (const auto& w : config.workflows) {
+    // The Run form's branch: the trigger's, when it names one branch (no glob).
+    const std::string& branch = w.trigger.branch;
+    bool plain = !branch.empty() && branch.find_first_of("*?[") == std::string::npos;
+    json row = {{"name", w.name}, {"integration", config::to_string(w.trigger.integration)},
+                {"repository", w.trigger.repository}, {"branch", config::branch_label(w.trigger)},
+                {"concurrency", config::to_string(w.concurrency)}, {"tasks", std::to_string(w.tasks.size())},
+                {"run", viewer.signed_in()}, {"branch_value", plain ? branch : ""}, {"last", nullptr}};
+    if (auto it = last_jobs.find(w.name); it != last_jobs.end())
+      row["last"] = {{"id", std::to_string(it->second.id)}, {"state", store::to_string(it->second.state)},
+                     {"color", color_of(it->second.state)}};
+    workflows.push_back(row);
+  }
+  v["workflows"] = workflows;
+  return page("workflows · convox-workflows", render_template("workflows", v), false, viewer);
 }
 
 std::string render_action_error(std::int64_t job, int status, const std::string& message, const Viewer& viewer) {
@@ -240,6 +253,7 @@ std::string render_job_head(const store::JobRecord& j, const std::optional<store
                                            {"promotes", promotes}, {"csrf", viewer.csrf}}
                                     : json(nullptr);
   v["sign_in"] = !viewer.signed_in() && viewer.can_sign_in;
+  v["login"] = login_link(viewer);
   return render_template("job_head", v);
 }
 

@@ -24,6 +24,7 @@ struct Viewer {
   std::string csrf;  // empty: not signed in
   bool can_sign_in = false;
   std::int64_t now_ms = 0;  // 0: the clock's now
+  std::string path = "/";   // the page's: signing in leads back to it
   bool signed_in() const { return !csrf.empty(); }
 };
 
@@ -37,11 +38,14 @@ struct IndexView {
   std::vector<std::string> stalls;
   std::size_t unrecorded = 0;
   store::JobStore::LastError store_error;  // the job store's last error, if any
-  std::map<std::string, store::JobRecord> last_jobs;  // by workflow
 };
 std::string render_index(const runner::ConfigStatus& status, const config::Config& config,
                          const std::vector<store::JobRecord>& jobs, std::optional<std::int64_t> older,
                          const IndexView& view, const Viewer& viewer);
+// The workflows page: each workflow's trigger, its last job (LAST_JOBS, by
+// workflow) and a Run form for a signed-in viewer.
+std::string render_workflows(const config::Config& config, const std::map<std::string, store::JobRecord>& last_jobs,
+                             const Viewer& viewer);
 // "just now", "42 s ago", "3 min ago", "5 h ago", "2 d ago" (ages under 0: "just now").
 std::string relative_time(std::int64_t at_ms, std::int64_t now_ms);
 

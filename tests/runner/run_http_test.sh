@@ -205,7 +205,7 @@ check "the Rerun button leads to the new job's page" status_is 200
 check "which says whose rerun it is" grep -qF 'rerun of <a href="/jobs/1">job 1</a>' "$tmp/out"
 http GET "$base/jobs/$built"
 lacks "signed out, a build's page has no buttons" out "/promote\""
-check "but a way to sign in" grep -qF '<a href="/login">Sign in</a> to cancel' "$tmp/out"
+check "but a way to sign in, and back" grep -qF "<a href=\"/login?next=%2Fjobs%2F$built\">Sign in</a> to cancel" "$tmp/out"
 
 # Signing in: the token once, for a cookie only this site gets and no script reads.
 printf 'token=api-t0ken&next=/jobs/%s' "$built" >"$tmp/login"
@@ -228,7 +228,7 @@ check "its forms carry the session's form token" test ${#csrf} = 64
 lacks "and no API token field" out 'name="token"'
 
 # The workflows' Run buttons: a branch's head (the trigger's branch filled in), or a commit.
-http GET "$base/" -H "Cookie: $cookie"
+http GET "$base/workflows" -H "Cookie: $cookie"
 check "each workflow has a Run form" grep -qF "<form method=\"post\" action=\"/workflows/hello/run\" class=\"run\"><input type=\"hidden\" name=\"csrf\" value=\"$csrf\"><input name=\"branch\" placeholder=\"branch\" size=\"12\" maxlength=\"255\" value=\"master\"" "$tmp/out"
 check "and its last job" grep -qE '<td><a href="/jobs/[0-9]+">#[0-9]+</a> <span class="dot' "$tmp/out"
 before=$(count_jobs "$data" --workflow hello)

@@ -60,7 +60,8 @@ def text(css):
 
 
 def run(workflow, branch="main"):
-    """Fills in WORKFLOW's Run form on the list and presses Run."""
+    """Fills in WORKFLOW's Run form on the workflows page and presses Run."""
+    driver.find_element(By.LINK_TEXT, "Workflows").click()
     form = driver.find_element(By.CSS_SELECTOR, f'form[action="/workflows/{workflow}/run"]')
     form.find_element(By.NAME, "branch").clear()
     form.find_element(By.NAME, "branch").send_keys(branch)
@@ -90,9 +91,11 @@ try:
     check(f"its styles are the runner's own file (no CSP error): {errors}", not errors)
     check("the dot's colour comes from app.css",
           js("return getComputedStyle(document.querySelector('#jobs .dot')).backgroundColor") == "rgb(26, 127, 55)")
+    shot("jobs-signed-out")
+    driver.find_element(By.LINK_TEXT, "Workflows").click()
+    check("the workflows page lists them with their last job", "browse" in text("#workflows") and "#1" in text("#workflows"))
     check("signed out: no Run forms, a way to sign in", not driver.find_elements(By.CSS_SELECTOR, "form.run")
           and driver.find_elements(By.ID, "sign-in"))
-    shot("jobs-signed-out")
 
     # Sign in once.
     driver.find_element(By.ID, "sign-in").click()
@@ -103,7 +106,9 @@ try:
     console_errors()  # that page's 401, meant
     driver.find_element(By.ID, "token").send_keys(token)
     driver.find_element(By.CSS_SELECTOR, "#login button").click()
-    wait("signed in, back on the list with Run forms", lambda: driver.find_elements(By.CSS_SELECTOR, "form.run"))
+    wait("signed in, back on the page it came from, with Run forms",
+         lambda: driver.current_url.endswith("/workflows") and driver.find_elements(By.CSS_SELECTOR, "form.run"))
+    shot("workflows")
     cookie = driver.get_cookie("cwf_session")
     check("the session cookie is HttpOnly and SameSite=Strict",
           cookie and cookie.get("httpOnly") and cookie.get("sameSite") == "Strict")
@@ -188,6 +193,7 @@ try:
 
     # Sign out: the buttons go.
     driver.find_element(By.XPATH, "//button[text()='Sign out']").click()
+    driver.find_element(By.LINK_TEXT, "Workflows").click()
     wait("signed out, no Run forms", lambda: not driver.find_elements(By.CSS_SELECTOR, "form.run")
          and driver.find_elements(By.ID, "sign-in"))
 finally:

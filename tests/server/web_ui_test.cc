@@ -142,7 +142,8 @@ TEST_CASE("a job's page: tasks, the log escaped, a live stream and a reload with
   j.tasks[0].index = 0;
   server::Viewer anonymous;
   anonymous.can_sign_in = true;
-  CHECK_THAT(server::render_job(j, view, anonymous), Catch::Contains("<a href=\"/login\">Sign in</a> to cancel") &&
+  anonymous.path = "/jobs/7";
+  CHECK_THAT(server::render_job(j, view, anonymous), Catch::Contains("<a href=\"/login?next=%2Fjobs%2F7\">Sign in</a> to cancel") &&
                                                        !Catch::Contains("<form method=\"post\" action=\"/jobs"));
   server::Viewer signed_in = anonymous;
   signed_in.csrf = "c5rf";
@@ -217,23 +218,24 @@ TEST_CASE("the workflows: each one's last job, and a Run form only when the runn
                                              "repository: \"file:///r.git\", branch: \"release/*\"}\n    tasks: [{type: "
                                              "script, command: \"true\"}]\n");
   REQUIRE(loaded.config);
-  server::IndexView view;
-  view.last_jobs["deploy"] = job(9, store::JobState::failed, "main");
-  std::string html = server::render_index(status, *loaded.config, {}, std::nullopt, view, {});
+  std::map<std::string, store::JobRecord> last_jobs;
+  last_jobs["deploy"] = job(9, store::JobState::failed, "main");
+  std::string html = server::render_workflows(*loaded.config, last_jobs, {});
   CHECK_THAT(html, Catch::Contains("<td><a href=\"/jobs/9\">#9</a> <span class=\"dot red\" title=\"failed\"></span> failed</td>"));
   CHECK_THAT(html, Catch::Contains("<span class=\"muted\">none yet</span>"));
   CHECK_THAT(html, !Catch::Contains("/run\""));
   CHECK_THAT(html, !Catch::Contains("Sign in"));  // no API token: nobody signs in
   server::Viewer viewer;
   viewer.can_sign_in = true;
-  html = server::render_index(status, *loaded.config, {}, std::nullopt, view, viewer);
+  html = server::render_workflows(*loaded.config, last_jobs, viewer);
   CHECK_THAT(html, Catch::Contains("<a href=\"/login\">sign in to run</a>") && Catch::Contains("<a id=\"sign-in\" href=\"/login\">Sign in</a>"));
   viewer.csrf = "f0rm";
-  html = server::render_index(status, *loaded.config, {}, std::nullopt, view, viewer);
+  html = server::render_workflows(*loaded.config, last_jobs, viewer);
   CHECK_THAT(html, Catch::Contains("action=\"/workflows/deploy/run\" class=\"run\"><input type=\"hidden\" name=\"csrf\" value=\"f0rm\">"));
   CHECK_THAT(html, Catch::Contains("value=\"main\" aria-label=\"branch of deploy\""));
   CHECK_THAT(html, Catch::Contains("action=\"/workflows/releases/run\" class=\"run\"><input type=\"hidden\" name=\"csrf\" value=\"f0rm\"><input name=\"branch\" placeholder=\"branch\" size=\"12\" maxlength=\"255\" value=\"\" aria-label"));
   CHECK_THAT(html, !Catch::Contains("sign in to run"));
+  CHECK_THAT(html, Catch::Contains("<a href=\"/workflows\">Workflows</a>"));  // every page's navigation
   CHECK(server::render_action_error(0, 422, "no branch 'x'", {}).find("<a href=\"/\">back to all jobs</a>") != std::string::npos);
 }
 

@@ -34,9 +34,9 @@
   }
   setInterval(tick, 1000);
 
-  // The jobs list: the same page fetched again, its live parts swapped in
-  // (never one holding the focus: a half-typed Run form stays).
-  if (document.getElementById('job-rows')) {
+  // The jobs list and the workflows: the same page fetched again, its live
+  // parts swapped in (never one holding the focus: a half-typed Run form stays).
+  if (document.querySelector('[data-live]')) {
     setInterval(function () {
       if (document.hidden) return;
       fetch(location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } }).then(function (r) {
