@@ -115,7 +115,7 @@ std::optional<Session> HttpServer::session_of(const httplib::Request& req) const
 void HttpServer::ui_routes() {
   auto& s = *http_;
   auto html = [](httplib::Response& res, const std::string& body) { res.set_content(body, "text/html; charset=utf-8"); };
-  s.route("GET", R"(/static/([^/]+))", [html](const httplib::Request& req, httplib::Response& res) {
+  s.route("GET", R"(/static/([^/]+))", [](const httplib::Request& req, httplib::Response& res) {
     std::string name = req.matches[1];
     auto it = web_assets().find("static/" + name);
     if (it == web_assets().end()) {
