@@ -61,7 +61,7 @@ def text(css):
 
 def run(workflow, branch="main"):
     """Fills in WORKFLOW's Run form on the workflows page and presses Run."""
-    driver.find_element(By.LINK_TEXT, "Workflows").click()
+    driver.get(base + "/workflows")
     form = driver.find_element(By.CSS_SELECTOR, f'form[action="/workflows/{workflow}/run"]')
     form.find_element(By.NAME, "branch").clear()
     form.find_element(By.NAME, "branch").send_keys(branch)
@@ -93,16 +93,18 @@ try:
           js("return getComputedStyle(document.querySelector('#jobs .dot')).backgroundColor") == "rgb(26, 127, 55)")
     shot("jobs-signed-out")
     driver.find_element(By.LINK_TEXT, "Workflows").click()
-    check("the workflows page lists them with their last job", "browse" in text("#workflows") and "#1" in text("#workflows"))
+    wait("the workflows page lists them with their last job",
+         lambda: "browse" in text("#workflows") and "#1" in text("#workflows"))
     check("signed out: no Run forms, a way to sign in", not driver.find_elements(By.CSS_SELECTOR, "form.run")
           and driver.find_elements(By.ID, "sign-in"))
 
     # Sign in once.
     driver.find_element(By.ID, "sign-in").click()
+    wait("the sign-in page", lambda: "/login" in driver.current_url and driver.find_elements(By.ID, "token"))
     shot("login")
     driver.find_element(By.ID, "token").send_keys("wrong")
     driver.find_element(By.CSS_SELECTOR, "#login button").click()
-    check("a wrong token says so", "wrong API token" in driver.page_source)
+    wait("a wrong token says so", lambda: "wrong API token" in driver.page_source)
     console_errors()  # that page's 401, meant
     driver.find_element(By.ID, "token").send_keys(token)
     driver.find_element(By.CSS_SELECTOR, "#login button").click()
@@ -193,7 +195,8 @@ try:
 
     # Sign out: the buttons go.
     driver.find_element(By.XPATH, "//button[text()='Sign out']").click()
-    driver.find_element(By.LINK_TEXT, "Workflows").click()
+    wait("signing out lands on the list, signed out", lambda: driver.find_elements(By.ID, "sign-in"))
+    driver.get(base + "/workflows")
     wait("signed out, no Run forms", lambda: not driver.find_elements(By.CSS_SELECTOR, "form.run")
          and driver.find_elements(By.ID, "sign-in"))
 finally:
