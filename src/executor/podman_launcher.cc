@@ -11,6 +11,7 @@
 #include "executor/cancel.hh"
 #include "executor/run_process.hh"
 #include "util/log.hh"
+#include "util/random.hh"
 
 namespace cwf::executor {
 namespace {
@@ -75,19 +76,6 @@ class PodmanProcess : public TaskProcess {
   const PodmanOptions& options_;
   bool killed_ = false;
 };
-
-std::string hex_token() {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  unsigned char bytes[6];
-  int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::read(fd, bytes, sizeof bytes) != static_cast<ssize_t>(sizeof bytes)) {
-    for (auto& b : bytes) b = static_cast<unsigned char>(::rand());
-  }
-  if (fd >= 0) ::close(fd);
-  for (unsigned char b : bytes) out += {digits[b >> 4], digits[b & 15]};
-  return out;
-}
 
 }  // namespace
 
@@ -169,7 +157,7 @@ Result<std::unique_ptr<TaskProcess>> PodmanLauncher::start(const ProcessSpec& sp
   std::filesystem::create_directories(options_.env_dir, ec);
   std::filesystem::permissions(options_.env_dir, std::filesystem::perms::owner_all, ec);
   std::string name = "cwf-" + options_.runner_id + "-" + std::to_string(spec.container->job) + "-" +
-                     std::to_string(spec.container->task) + "-" + hex_token();
+                     std::to_string(spec.container->task) + "-" + random_hex(6);
   std::filesystem::path env_file = options_.env_dir / (name + ".env");
   int fd = ::open(env_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return make_error("cannot write the task's env file " + env_file.string() + ": " + std::strerror(errno));

@@ -35,7 +35,4 @@ class SessionStore {
   std::map<std::string, Session> by_id_;
 };
 
-// N random bytes from OpenSSL's CSPRNG, as hex.
-std::string random_hex(std::size_t n);
-
 }  // namespace cwf::server
