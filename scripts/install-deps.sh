@@ -9,8 +9,9 @@ build_pkgs=(cmake ninja-build g++ pkg-config git
 # The schema agreement test runs Debian's python3 with jsonschema and PyYAML;
 # the fuzzer needs clang and its libFuzzer runtime; the web UI test, a real browser;
 # the forge client's TLS test, the openssl CLI for a throwaway certificate; the
-# ssh remote test, a real sshd (started by the test itself, on 127.0.0.1).
-test_pkgs=(python3 busybox-static python3-jsonschema python3-yaml clang libclang-rt-14-dev chromium chromium-driver python3-selenium openssl openssh-server openssh-client)
+# ssh remote test, a real sshd (started by the test itself, on 127.0.0.1); the
+# kubernetes backend's test, curl and a kubectl against its stand-in API server.
+test_pkgs=(python3 busybox-static python3-jsonschema python3-yaml clang libclang-rt-14-dev chromium chromium-driver python3-selenium openssl openssh-server openssh-client curl)
 # The container test: podman with runc (crun fails on a cgroup v1 hybrid
 # host), debootstrap for a local base image (no registry is reachable).
 container_pkgs=(podman runc debootstrap)
@@ -20,6 +21,9 @@ pkgs=("${build_pkgs[@]}")
 # The OpenAPI validator comes from npm: Debian's npm only where no npm is
 # (a machine's own Node.js, e.g. a newer one, is kept).
 [ "${1:-build}" = test ] && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
+# Debian's kubectl (kubernetes-client) only where none is: a machine's own
+# (another package's /usr/bin/kubectl) would conflict with it.
+[ "${1:-build}" = test ] && ! command -v kubectl >/dev/null && pkgs+=(kubernetes-client)
 [ "${1:-build}" = container ] && pkgs+=("${container_pkgs[@]}")
 
 missing=()

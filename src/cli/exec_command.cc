@@ -9,7 +9,7 @@
 #include "cli/job_output.hh"
 #include "cli/output.hh"
 #include "config/loader.hh"
-#include "executor/podman_launcher.hh"
+#include "cli/task_backend.hh"
 #include "executor/executor.hh"
 #include "git/remote.hh"
 #include "git/workspace.hh"
@@ -72,12 +72,8 @@ int run_exec(const Args& args) {
   std::string racks_file;
   app.add_option("--racks-file", racks_file, "the racks tasks act on, and how to reach them (see docs/executor.md)")
       ->envname("CONVOX_WORKFLOWS_RACKS_FILE");
-  std::string task_backend = "local", podman_bin = "podman";
-  app.add_option("--task-backend", task_backend, "where script tasks with an image: run: local (default) or podman")
-      ->check(CLI::IsMember({"local", "podman"}))
-      ->envname("CONVOX_WORKFLOWS_TASK_BACKEND");
-  app.add_option("--podman-bin", podman_bin, "the podman program (default: podman on PATH)")
-      ->envname("CONVOX_WORKFLOWS_PODMAN_BIN");
+  BackendFlags backend;
+  add_backend_flags(app, backend);
   app.add_option("--grace", grace_text, "how long a stopped task gets between SIGTERM and SIGKILL (default 10s)");
   app.add_option("--log-limit", log_limit_mib, "MiB of log kept per job (default 64)")->check(CLI::Range(1, 1 << 20));
   app.add_flag("--keep-workspace", keep, "keep the checkout after the job");
@@ -103,7 +99,7 @@ int run_exec(const Args& args) {
   }
   auto racks = read_racks_file(racks_file, std::cerr);
   if (!racks) return kExitUsage;
-  auto loaded = config::load(*src, config::LoadOptions{racks->get(), task_backend});
+  auto loaded = config::load(*src, config::LoadOptions{racks->get(), backend.backend});
   print_diagnostics(std::cerr, src->name, loaded.diags);
   if (!loaded.config) {
     std::cerr << src->name << " is invalid; nothing was run\n";
@@ -125,12 +121,13 @@ int run_exec(const Args& args) {
     std::cerr << "convox-workflows exec: the job cannot start: " << opened.error().message << "\n";
     return kExitFailure;
   }
-  std::unique_ptr<executor::TaskLauncher> launcher;
-  if (task_backend == "podman") launcher = std::make_unique<executor::PodmanLauncher>(
-                                    executor::podman_options(podman_bin, dir, environment()));
-  else launcher = std::make_unique<executor::LocalLauncher>();
+  auto launcher = make_launcher(backend, dir, environment(), *grace);
+  if (!launcher) {
+    std::cerr << "convox-workflows exec: " << launcher.error().message << "\n";
+    return kExitUsage;
+  }
   executor::ExecutorOptions options;
-  options.task_backend = task_backend;
+  options.task_backend = backend.backend;
   options.convox_bin = convox_bin;
   options.base_env = environment();
   options.secret_env = secret_env;
@@ -139,7 +136,7 @@ int run_exec(const Args& args) {
   options.log_cap = log_limit_mib << 20;
   options.grace = *grace;
   options.echo = quiet ? nullptr : &std::cout;
-  executor::Executor exec(**opened, *launcher, options);
+  executor::Executor exec(**opened, **launcher, options);
   executor::JobSpec spec{wf, wf->trigger.repository, commit->branch, commit->sha, "exec", "", std::nullopt, false};
 
   std::int64_t id = 0;

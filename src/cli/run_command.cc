@@ -15,7 +15,7 @@
 #include "config/duration.hh"
 #include "config/names.hh"
 #include "config/source.hh"
-#include "executor/podman_launcher.hh"
+#include "cli/task_backend.hh"
 #include "runner/runner.hh"
 #include "server/http_server.hh"
 #include "util/log.hh"
@@ -104,7 +104,7 @@ int run_run(const Args& args) {
       "DATA_DIR");
   env(app.add_option("--poll-interval", poll, "how often every remote is listed (default 30s)"), "POLL_INTERVAL");
   env(app.add_option("--max-parallel-jobs", o.max_parallel_jobs, "jobs running at once (default 2)")
-          ->check(CLI::Range(1, 256)),
+          ->check(CLI::Range(1, 1024)),
       "MAX_PARALLEL_JOBS");
   env(app.add_option("--poll-workers", o.poll_workers, "remotes listed at once (default 8)")->check(CLI::Range(1, 64)),
       "POLL_WORKERS");
@@ -154,7 +154,7 @@ int run_run(const Args& args) {
       "HEALTH_LISTEN");
   auto& edge = o.server.edge;
   env(app.add_option("--http-threads", edge.http_threads, "threads serving API and UI requests (default 8)")
-          ->check(CLI::Range(1, 256)),
+          ->check(CLI::Range(1, 1024)),
       "HTTP_THREADS");
   env(app.add_option("--max-connections", edge.max_connections,
                      "open HTTP connections at most; more are refused at once (default 512, and at most half "
@@ -195,12 +195,8 @@ int run_run(const Args& args) {
       "FORGE_TIMEOUT");
   env(app.add_option("--public-url", o.public_url, "the runner's address as people reach it; statuses link to jobs"),
       "PUBLIC_URL");
-  std::string task_backend = "local", podman_bin = "podman";
-  env(app.add_option("--task-backend", task_backend,
-                     "where script tasks with an image: run: local (none may have one; default) or podman")
-          ->check(CLI::IsMember({"local", "podman"})),
-      "TASK_BACKEND");
-  env(app.add_option("--podman-bin", podman_bin, "the podman program (default: podman on PATH)"), "PODMAN_BIN");
+  BackendFlags backend;
+  add_backend_flags(app, backend);
   std::string ui_auth = "actions";
   env(app.add_option("--ui-auth", ui_auth,
                      "actions: anyone reads, signing in (the API token) runs and cancels; required: the pages "
@@ -355,8 +351,13 @@ int run_run(const Args& args) {
   masked.insert(masked.end(), o.executor.runner_secrets.begin(), o.executor.runner_secrets.end());
   log::mask_secrets(masked);
   o.data_dir = std::filesystem::absolute(data_dir_or_default(data_dir));
-  o.executor.task_backend = task_backend;
-  o.podman = executor::podman_options(podman_bin, o.data_dir, o.executor.base_env);
+  o.executor.task_backend = backend.backend;
+  auto launcher = make_launcher(backend, o.data_dir, o.executor.base_env, o.executor.grace);
+  if (!launcher) {
+    std::cerr << "convox-workflows run: " << launcher.error().message << "\n";
+    return kExitUsage;
+  }
+  o.launcher = std::move(*launcher);
 
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);

@@ -54,7 +54,8 @@ Result<ProcessSpec> JobRun::process(const config::Task& t, std::vector<std::stri
   if (!env) return env.error();
   ProcessSpec spec{std::move(argv), std::move(*env), cwd, std::nullopt};
   if (t.type == config::TaskType::script && !t.image.empty())
-    spec.container = ContainerSpec{t.image, t.cpu, t.memory, root_, job_id_, index_};
+    spec.container = ContainerSpec{t.image, t.cpu, t.memory, root_, job_id_, index_,
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(t.timeout)};
   return spec;
 }
 

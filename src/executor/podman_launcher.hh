@@ -36,7 +36,7 @@ class PodmanLauncher : public TaskLauncher {
 
   // What a runner that died left behind: its containers (removed) and env
   // files (deleted). Returns the jobs those containers ran, as labelled.
-  Result<std::vector<std::int64_t>> remove_leftovers();
+  Result<std::vector<std::int64_t>> remove_leftovers() override;
 
   // The `podman run` arguments for SPEC, with its container NAME and ENV_FILE
   // (what goes in neither is passed by name from podman's environment: see

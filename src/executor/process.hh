@@ -4,6 +4,7 @@
 // runs tasks elsewhere (Kubernetes Jobs) can slot in: the executor only
 // needs an output fd, an exit fd to poll, and a way to signal the task.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -16,7 +17,7 @@
 
 namespace cwf::executor {
 
-// A script task in a container image (--task-backend podman): ARGV runs in
+// A script task in a container image (--task-backend podman or kubernetes): ARGV runs in
 // IMAGE with WORKSPACE (the job's checkout) mounted at /workspace, in its
 // subdirectory of the task's cwd.
 struct ContainerSpec {
@@ -24,6 +25,7 @@ struct ContainerSpec {
   std::filesystem::path workspace;
   std::int64_t job = 0;
   int task = 0;
+  std::chrono::milliseconds timeout{0};  // the task's (Kubernetes' activeDeadlineSeconds is a backstop)
 };
 
 struct ProcessSpec {
@@ -66,6 +68,9 @@ class TaskLauncher {
     if (stages.size() == 1) return start(stages.front());
     return make_error("this launcher cannot run a pipeline");
   }
+  // What a runner that died left running (containers, Jobs): removed.
+  // Returns the jobs they were of, which the runner marks interrupted.
+  virtual Result<std::vector<std::int64_t>> remove_leftovers() { return std::vector<std::int64_t>{}; }
 };
 
 // Local processes: posix_spawn (fork from a large parent costs ~10x more),

@@ -73,15 +73,6 @@ struct ForgeHttp::Connection {
   httplib::Client client;
 };
 
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += static_cast<char>(c);
-    else out += {'%', hex[c >> 4], hex[c & 15]};
-  }
-  return out;
-}
 
 ForgeHttp::ForgeHttp(std::string base_url, std::vector<std::pair<std::string, std::string>> headers,
                      HttpOptions options)

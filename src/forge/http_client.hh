@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/url_encode.hh"
+
 namespace cwf::forge {
 
 struct HttpOptions {
@@ -87,8 +89,6 @@ class ForgeHttp {
 // appended to PAGES; the first failed reply, or the last good one.
 HttpReply get_pages(ForgeHttp& http, const std::string& path, std::vector<std::string>& pages, int max_pages = 10);
 
-// PATH with its bytes outside [A-Za-z0-9-._~] percent-encoded (GitLab's
-// project ids: "group/name" → "group%2Fname").
-std::string url_encode(const std::string& s);
+using cwf::url_encode;  // util/url_encode.hh
 
 }  // namespace cwf::forge

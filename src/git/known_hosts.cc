@@ -1,6 +1,7 @@
 #include "git/known_hosts.hh"
 
 #include "config/source.hh"
+#include "util/base64.hh"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -16,25 +17,6 @@
 
 namespace cwf::git {
 namespace {
-
-std::optional<std::string> base64_decode(std::string_view text) {
-  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
-  std::string out(text.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  std::size_t pad = static_cast<std::size_t>(std::count(text.end() - 2, text.end(), '='));
-  out.resize(static_cast<std::size_t>(n) - pad);
-  return out;
-}
-
-std::string base64_encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 // OpenSSH's pattern: * and ? wildcards, nothing else.
 bool glob(std::string_view pattern, std::string_view name) {

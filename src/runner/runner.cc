@@ -26,13 +26,7 @@ std::string config_source_name(const RunnerOptions& o) {
 Runner::Runner(RunnerOptions options, store::JobStore& store)
     : options_(std::move(options)), store_(store), reconciler_(config_source_name(options_), config::LoadOptions{options_.executor.racks.get(), options_.executor.task_backend}) {
   if (options_.workflows_file.empty()) config_url_ = options_.config_repo;
-  if (options_.executor.task_backend == "podman") {
-    auto podman = std::make_unique<executor::PodmanLauncher>(options_.podman);
-    podman_ = podman.get();
-    launcher_ = std::move(podman);
-  } else {
-    launcher_ = std::make_unique<executor::LocalLauncher>();
-  }
+  launcher_ = options_.launcher ? options_.launcher : std::make_shared<executor::LocalLauncher>();
 }
 
 Runner::~Runner() = default;
@@ -254,11 +248,9 @@ std::vector<std::string> Runner::stalls() const {
 int Runner::run(const std::atomic<bool>& stop) {
   git::install_network_timeouts(options_.remote_timeout, &abort_network_);
   start_forges();
-  // Containers a killed runner left run on: gone before their jobs read interrupted.
-  if (podman_) {
-    auto left = podman_->remove_leftovers();
-    if (!left) log::error("cannot remove the containers the last run left", {{"error", left.error().message}});
-  }
+  // Containers (Jobs) a killed runner left run on: gone before their jobs read interrupted.
+  if (auto left = launcher_->remove_leftovers(); !left)
+    log::error("cannot remove the containers the last run left", {{"error", left.error().message}});
   for (std::int64_t id : store_.interrupt_unfinished(store::now_ms())) {
     log::warn("job interrupted: the runner stopped while it ran; its log is kept, it is not re-run",
               {{"job", std::to_string(id)}});

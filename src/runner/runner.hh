@@ -15,7 +15,7 @@
 #include <string>
 
 #include "executor/executor.hh"
-#include "executor/podman_launcher.hh"
+#include "executor/process.hh"
 #include "forge/forge.hh"
 #include "runner/deployments.hh"
 #include "runner/gate.hh"
@@ -39,7 +39,8 @@ struct RunnerOptions {
   int max_parallel_jobs = 2;
   int poll_workers = 8;
   bool once = false;  // one poll of every remote, run what it triggers, exit
-  executor::PodmanOptions podman;  // --task-backend podman (executor.task_backend)
+  // Where tasks run (--task-backend, executor.task_backend); empty: here, as processes.
+  std::shared_ptr<executor::TaskLauncher> launcher;
   bool serve = true;  // the HTTP server (server.host, server.port)
   server::ServerOptions server;
   watcher::Forges forges;
@@ -133,8 +134,7 @@ class Runner : public server::RunnerView {
   std::atomic<std::int64_t> loop_turn_ms_{0};  // the main loop's last turn, for the watchdog
   std::string config_url_;  // empty: the workflows file is on disk
   Reconciler reconciler_;
-  std::unique_ptr<executor::TaskLauncher> launcher_;  // by --task-backend
-  executor::PodmanLauncher* podman_ = nullptr;         // launcher_, when it is podman
+  std::shared_ptr<executor::TaskLauncher> launcher_;  // by --task-backend
   std::unique_ptr<executor::Executor> executor_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<watcher::Poller> poller_;
