@@ -162,8 +162,9 @@ class Follower {
         if (stuck_since == Clock::time_point{}) stuck_since = now;
         if (waiting != last_waiting) {
           last_waiting = waiting;
+          std::string line = "pod " + t_.pod->name + " is waiting: " + waiting;  // read under the lock
           lock.unlock();
-          note("pod " + t_.pod->name + " is waiting: " + waiting);
+          note(line);
           lock.lock();
           continue;
         }
@@ -189,7 +190,7 @@ class Follower {
     return at == std::string::npos ? "the Job has no conditions" : r.body.substr(at, 400);
   }
 
-  // CONTAINER's log of POD, all of it, into the output.
+  // CONTAINER's log of POD (its first 64 KiB: why it failed) into the output.
   void copy_log(const std::string& pod, const char* container) {
     auto r = api_.get(ns_path(o_.namespace_, "/pods/" + kube::escape(pod) + "/log?container=" + container + "&limitBytes=65536"));
     write_all(t_.out.w, r.ok() ? r.body : "(its log cannot be read: " + r.error + ")\n");
@@ -198,23 +199,28 @@ class Follower {
   // The task container's log, followed to its end; resumed after a break
   // from the last line's timestamp (lines at or before it are not repeated).
   void follow_log(const std::string& pod) {
+    constexpr auto kSilence = std::chrono::minutes(10);  // a stream this quiet is opened again
     std::string last_stamp, partial;
-    for (int attempt = 0; attempt < 30; ++attempt) {
+    int failures = 0;  // in a row, without a line between them
+    while (failures < 30) {
       std::string path = ns_path(o_.namespace_, "/pods/" + kube::escape(pod) + "/log?container=" +
                                                     kube::kTaskContainer + "&follow=true&timestamps=true");
       if (!last_stamp.empty()) path += "&sinceTime=" + kube::escape(last_stamp.substr(0, 19) + "Z");
-      std::string after_copy = last_stamp;
+      std::string after = last_stamp;
+      bool got = false;
       auto line_out = [&](std::string_view line) {
+        got = true;
         std::string_view stamp, text;
         if (!split_stamp(line, stamp, text)) {
           write_all(t_.out.w, std::string(line) + "\n");
           return;
         }
-        if (!after_copy.empty() && !stamp_after(stamp, after_copy)) return;  // seen before the break
+        if (!after.empty() && !stamp_after(stamp, after)) return;  // seen before the break
         last_stamp = std::string(stamp);
         write_all(t_.out.w, std::string(text) + "\n");
       };
-      auto r = api_.stream(path, t_.log_stream, std::chrono::minutes(10), [&](std::string_view chunk) {
+      auto opened = Clock::now();
+      auto r = api_.stream(path, t_.log_stream, kSilence, [&](std::string_view chunk) {
         partial.append(chunk);
         std::size_t start = 0;
         for (std::size_t nl; (nl = partial.find('\n', start)) != std::string::npos; start = nl + 1)
@@ -226,27 +232,29 @@ class Follower {
         }
         return true;
       });
-      if (t_.log_stream.stopped()) break;
-      if (r.ok() && r.error.empty()) {
-        if (!partial.empty()) line_out(partial);
-        return;
-      }
+      if (t_.log_stream.stopped()) return;
+      bool gone;
       {
         std::lock_guard lock(t_.mu);
-        if (t_.pod_gone) {
-          if (!partial.empty()) line_out(partial);
-          return;
-        }
+        gone = t_.pod_gone;
       }
-      if (r.status == 400 || r.status == 0 || !r.error.empty()) {
-        if (attempt > 0 && r.status != 400) note("the log stream broke (" + r.error + "); following it again");
-        partial.clear();
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
-        continue;
+      if ((r.ok() && r.error.empty()) || gone) {
+        if (!partial.empty()) line_out(partial);  // a last line without its newline
+        return;
       }
-      note("the pod's log cannot be read: " + r.error);
-      return;
+      partial.clear();  // its start comes again from sinceTime
+      if (r.status != 0 && r.status != 400 && r.error.find("stream broke") == std::string::npos) {
+        note("the pod's log cannot be read: " + r.error);
+        return;
+      }
+      failures = got ? 0 : failures + 1;
+      // A quiet task (a long compile) is no failure: its stream is opened again without a word.
+      bool quiet = !got && r.status == 200 && Clock::now() - opened >= kSilence - std::chrono::seconds(5);
+      if (quiet) failures = 0;
+      else if (r.status != 400) note("the log stream broke (" + r.error + "); following it again");
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
+    note("the pod's log could not be followed; its exit is still awaited");
   }
 
   ExitStatus follow() {
@@ -259,8 +267,7 @@ class Follower {
     follow_log(pod);
     // The log ends when the container does; its status may come a moment later.
     std::unique_lock lock(t_.mu);
-    auto until = Clock::now() + std::chrono::seconds(30) + o_.grace;
-    while (!(t_.pod && t_.pod->exit_code) && !t_.pod_gone && !t_.killed && !t_.stop && Clock::now() < until)
+    while (!(t_.pod && t_.pod->exit_code) && !t_.pod_gone && !t_.killed && !t_.stop)
       t_.changed.wait_for(lock, std::chrono::milliseconds(500));
     ExitStatus st;
     if (t_.pod && t_.pod->exit_code) {
