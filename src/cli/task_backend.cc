@@ -49,9 +49,9 @@ Result<std::unique_ptr<executor::TaskLauncher>> make_launcher(const BackendFlags
                                                              const std::vector<std::string>& env,
                                                              std::chrono::milliseconds grace) {
   if (f.backend == "local") return std::unique_ptr<executor::TaskLauncher>(std::make_unique<executor::LocalLauncher>());
-  executor::PodmanOptions podman = executor::podman_options(f.podman_bin, data_dir, env);
   if (f.backend == "podman")
-    return std::unique_ptr<executor::TaskLauncher>(std::make_unique<executor::PodmanLauncher>(podman));
+    return std::unique_ptr<executor::TaskLauncher>(
+        std::make_unique<executor::PodmanLauncher>(executor::podman_options(f.podman_bin, data_dir, env)));
 
   Result<kube::KubeConfig> config = make_error("");
   if (!f.kubeconfig.empty()) {
@@ -66,7 +66,7 @@ Result<std::unique_ptr<executor::TaskLauncher>> make_launcher(const BackendFlags
   executor::KubernetesOptions o;
   o.namespace_ = f.k8s_namespace.empty() ? config->namespace_ : f.k8s_namespace;
   if (o.namespace_.empty()) o.namespace_ = "default";
-  o.runner_id = podman.runner_id;  // the data dir's hash: two runners in a namespace never touch each other's Jobs
+  o.runner_id = executor::runner_id(data_dir);
   o.init_image = f.k8s_init_image;
   o.service_account = f.k8s_service_account;
   o.grace = grace;

@@ -112,14 +112,18 @@ std::string podman_cpus(const std::string& amount) {
   return out.str();
 }
 
-PodmanOptions podman_options(const std::string& podman_bin, const std::filesystem::path& data_dir,
-                             std::vector<std::string> runner_env) {
+std::string runner_id(const std::filesystem::path& data_dir) {
   std::uint64_t h = 1469598103934665603ull;  // FNV-1a
   for (char c : std::filesystem::absolute(data_dir).lexically_normal().string())
     h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   char id[17];
   std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(h));
-  return PodmanOptions{podman_bin, std::move(runner_env), data_dir / "task-env", std::string(id, 10)};
+  return std::string(id, 10);
+}
+
+PodmanOptions podman_options(const std::string& podman_bin, const std::filesystem::path& data_dir,
+                             std::vector<std::string> runner_env) {
+  return PodmanOptions{podman_bin, std::move(runner_env), data_dir / "task-env", runner_id(data_dir)};
 }
 
 PodmanLauncher::PodmanLauncher(PodmanOptions options) : options_(std::move(options)) {}

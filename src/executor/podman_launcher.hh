@@ -22,6 +22,11 @@ struct PodmanOptions {
   std::string runner_id;          // label cwf.runner: this runner's containers, no other's
 };
 
+// The label value of the containers (and Kubernetes Jobs) of the runner
+// keeping its data in DATA_DIR: a hash of its path, so two runners on one
+// host (or in one namespace) never touch each other's.
+std::string runner_id(const std::filesystem::path& data_dir);
+
 // The options for a runner (or exec) keeping its data in DATA_DIR: its env
 // files there, and its containers labelled with a hash of its path (two
 // runners on one host never touch each other's).

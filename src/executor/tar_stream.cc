@@ -1,6 +1,8 @@
 #include "executor/tar_stream.hh"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -103,8 +105,15 @@ bool TarStream::open_next(std::string& out) {
       return true;
     }
     if (!S_ISREG(st.st_mode)) continue;
-    file_ = std::fopen(full.c_str(), "rb");
-    if (!file_) continue;
+    // What a task left in the workspace may change between lstat and open: a
+    // link to a host file is not followed, a FIFO does not block the open,
+    // and only what is a regular file once open is sent.
+    int fd = ::open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) continue;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(file_ = ::fdopen(fd, "rb"))) {
+      ::close(fd);
+      continue;
+    }
     size_ = left_ = static_cast<std::uint64_t>(st.st_size);
     header(out, name, '0', size_, st.st_mode, st.st_mtime, "");
     return true;

@@ -7,6 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <httplib.h>
+#include <sys/stat.h>
+
+#include "executor/checkout_server.hh"
 #include "executor/kubernetes_launcher.hh"
 #include "executor/tar_stream.hh"
 #include "kube/kube_config.hh"
@@ -224,6 +228,7 @@ TEST_CASE("a workspace as a tar stream: files, directories, links, long names, m
   std::filesystem::permissions(ws / "run.sh", std::filesystem::perms(0755));
   std::filesystem::create_symlink("a.txt", ws / "link");
   std::filesystem::create_symlink(std::string(130, 'l'), ws / "long-link");
+  REQUIRE(::mkfifo((ws / "fifo").c_str(), 0644) == 0);  // a task's: neither sent nor waited on
   executor::TarStream tar(ws);
   std::string all;
   while (tar.next(all, 4096)) {
@@ -240,9 +245,41 @@ TEST_CASE("a workspace as a tar stream: files, directories, links, long names, m
   CHECK(std::filesystem::read_symlink(x / "long-link") == std::string(130, 'l'));
   CHECK((std::filesystem::status(x / "run.sh").permissions() & std::filesystem::perms::owner_exec) != std::filesystem::perms::none);
   CHECK_FALSE(std::filesystem::exists(x / ".git"));
+  CHECK_FALSE(std::filesystem::exists(x / "fifo"));
   CHECK(std::filesystem::exists(x / "keep" / ".git" / "x"));
   executor::TarStream missing(dir.path() / "nope");
   std::string none;
   CHECK_FALSE(missing.next(none));
   CHECK_FALSE(missing.error().empty());
+}
+
+TEST_CASE("the checkout server: one fetch per token, none after it is withdrawn or expired, nothing else served") {
+  test::TempDir dir;
+  test::write_file(dir.path() / "a.txt", "hello\n");
+  executor::CheckoutServer server;
+  auto port = server.start("127.0.0.1", 0);
+  REQUIRE(port);
+  httplib::Client client("127.0.0.1", *port);
+  client.set_read_timeout(std::chrono::seconds(5));
+  std::string once = server.offer(dir.path(), std::chrono::seconds(60));
+  CHECK(once.size() == 64);
+  auto first = client.Get(("/checkouts/" + once).c_str());
+  REQUIRE(first);
+  CHECK(first->status == 200);
+  CHECK(first->get_header_value("Content-Type") == "application/x-tar");
+  CHECK(first->body.find("hello\n") != std::string::npos);
+  CHECK(first->body.size() % 512 == 0);
+  auto second = client.Get(("/checkouts/" + once).c_str());
+  REQUIRE(second);
+  CHECK(second->status == 404);
+  std::string withdrawn = server.offer(dir.path(), std::chrono::seconds(60));
+  server.withdraw(withdrawn);
+  CHECK(client.Get(("/checkouts/" + withdrawn).c_str())->status == 404);
+  std::string expired = server.offer(dir.path(), std::chrono::seconds(0));
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(client.Get(("/checkouts/" + expired).c_str())->status == 404);
+  CHECK(client.Get("/checkouts/../../etc/passwd")->status == 404);
+  CHECK(client.Get("/")->status == 404);
+  CHECK(server.offered() == 0);
+  server.stop();
 }
