@@ -211,6 +211,21 @@ int run_run(const Args& args) {
   env(app.add_option("--retain-days", retain_days, "finished jobs older than this are pruned (default 0: no limit)")
           ->check(CLI::Range(0, 36500)),
       "RETAIN_DAYS");
+  std::string notify_timeout = "10s", notify_retry = "10s", notify_retry_max = "1h", notify_give_up = "24h";
+  env(app.add_option("--notify-timeout", notify_timeout,
+                     "a notification's receiver must connect and answer each read within this (default 10s)"),
+      "NOTIFY_TIMEOUT");
+  env(app.add_option("--notify-retry", notify_retry,
+                     "the wait before a failed notification's first retry; it doubles each time (default 10s)"),
+      "NOTIFY_RETRY");
+  env(app.add_option("--notify-retry-max", notify_retry_max, "the longest wait between retries (default 1h)"),
+      "NOTIFY_RETRY_MAX");
+  env(app.add_option("--notify-give-up", notify_give_up,
+                     "a notification not delivered this long after its event fails for good (default 24h)"),
+      "NOTIFY_GIVE_UP");
+  env(app.add_option("--notify-workers", o.notify.workers, "notifications sent at once (default 4)")
+          ->check(CLI::Range(1, 64)),
+      "NOTIFY_WORKERS");
   env(app.add_flag("--once", o.once, "list every remote once, run the jobs that triggers, exit"), "ONCE");
   if (int rc = parse_args(app, args); rc >= 0) return rc;
   o.retention.max_age_ms = static_cast<std::int64_t>(retain_days) * 86400000;
@@ -245,7 +260,11 @@ int run_run(const Args& args) {
       !duration_flag("--status-timeout", status_timeout, o.gate.status_timeout) ||
       !duration_flag("--status-grace", status_grace, o.gate.status_grace) ||
       !duration_flag("--forge-timeout", forge_timeout, o.forge_timeout) ||
-      !duration_flag("--follow-max-duration", follow_max, edge.follow_max))
+      !duration_flag("--follow-max-duration", follow_max, edge.follow_max) ||
+      !duration_flag("--notify-timeout", notify_timeout, o.notify.timeout) ||
+      !duration_flag("--notify-retry", notify_retry, o.notify.first_retry) ||
+      !duration_flag("--notify-retry-max", notify_retry_max, o.notify.max_retry) ||
+      !duration_flag("--notify-give-up", notify_give_up, o.notify.give_up_after))
     return kExitUsage;
   for (auto* url : {&o.github_api_url, &o.gitlab_api_url, &o.public_url}) {
     while (url->size() > 1 && url->back() == '/') url->pop_back();
@@ -350,6 +369,8 @@ int run_run(const Args& args) {
   std::vector<std::string> masked = secrets_from_env(o.executor.base_env, o.executor.secret_env);
   masked.insert(masked.end(), o.executor.runner_secrets.begin(), o.executor.runner_secrets.end());
   log::mask_secrets(masked);
+  o.notify.masked = masked;  // the notifications' own secrets are added as the file names them
+  o.notify.deadline = std::max(3 * o.notify.timeout, o.notify.deadline);
   o.data_dir = std::filesystem::absolute(data_dir_or_default(data_dir));
   o.executor.task_backend = backend.backend;
   auto launcher = make_launcher(backend, o.data_dir, o.executor.base_env, o.executor.grace);

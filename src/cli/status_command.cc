@@ -103,6 +103,13 @@ int run_status(const Args& args) {
   }
   std::cout << "jobs: " << state["jobs"].value("running", 0) << " running, " << state["jobs"].value("queued", 0)
             << " queued, " << state["jobs"].value("waiting", 0) << " waiting for their commit's status\n";
+  if (const auto& n = state.value("notifications", nlohmann::json::object()); n.is_object() && !n.empty()) {
+    std::cout << "notifications: " << n.value("delivered", 0) << " delivered, " << n.value("pending", 0) << " pending, "
+              << n.value("failed", 0) << " failed\n";
+    if (const auto& f = n.value("last_failed", nlohmann::json::object()); f.is_object() && !f.empty())
+      std::cout << "  last failed: job " << f.value("job", 0) << " " << f.value("event", "") << " to "
+                << f.value("target", "") << ": " << f.value("last_error", "") << "\n";
+  }
   return ready ? kExitOk : kExitFailure;
 }
 

@@ -16,9 +16,9 @@ std::string workflow_label(std::string_view name) {
 
 const std::vector<std::string> kIntegrations = {"github", "gitlab", "git"};
 const std::vector<std::string> kConcurrency = {"queue", "cancel-previous", "skip-if-running"};
-const std::vector<std::string> kTopKeys = {"version", "defaults", "workflows"};
+const std::vector<std::string> kTopKeys = {"version", "defaults", "notifications", "workflows"};
 const std::vector<std::string> kDefaultsKeys = {"rack", "timeout", "manifest", "image"};
-const std::vector<std::string> kWorkflowKeys = {"name", "trigger", "tasks", "concurrency"};
+const std::vector<std::string> kWorkflowKeys = {"name", "trigger", "tasks", "concurrency", "notify"};
 const std::vector<std::string> kTriggerKeys = {"integration", "repository", "branch", "pull_request",
                                                "require_status", "paths"};
 const std::vector<std::string> kPullRequestKeys = {"base", "forks", "drafts"};
@@ -123,6 +123,7 @@ std::optional<Workflow> load_workflow(const yaml::Node& node, std::size_t index,
   if (auto t = load_trigger(r)) w.trigger = std::move(*t);
   if (auto c = read_choice(r, "concurrency", kConcurrency)) w.concurrency = static_cast<Concurrency>(*c);
   load_tasks(r, defaults, w.tasks);
+  if (const yaml::Node* notify = r.get("notify")) w.notify = load_notify_list(*notify, what + ": notify", diags);
   if (diags.error_count() == errors) check_review_apps(w, what, diags);
   if (diags.error_count() != errors) return std::nullopt;
   return w;
@@ -182,6 +183,9 @@ LoadResult load(const Source& src, const LoadOptions& options) {
                               "; this runner reads version 1");
   }
   Defaults defaults = load_defaults(top);
+  if (const yaml::Node* n = top.get("notifications")) {
+    if (auto targets = load_notify_list(*n, "notifications", diags)) config.notifications = std::move(*targets);
+  }
   defaults.racks = options.racks;
   defaults.options = &options;
   if (const yaml::Node* list = top.require("workflows")) {
@@ -201,6 +205,7 @@ LoadResult load(const Source& src, const LoadOptions& options) {
       }
     }
   }
+  if (!diags.has_errors()) check_notify_secrets(config, diags);
   if (!diags.has_errors()) result.config = std::move(config);
   return result;
 }

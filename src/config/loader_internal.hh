@@ -50,3 +50,15 @@ void check_review_apps(const Workflow& w, const std::string& what, Diagnostics& 
 bool load_tasks(MapReader& workflow, const Defaults& defaults, std::vector<Task>& out);
 
 }  // namespace cwf::config
+
+namespace cwf::config {
+
+// notify_loader.cc: a list of notification targets at NODE (`notifications`,
+// a workflow's `notify`); nullopt when any is invalid.
+std::optional<std::vector<NotifyTarget>> load_notify_list(const yaml::Node& node, const std::string& what,
+                                                          Diagnostics& diags);
+// A task's secrets may not name a notification's variable: what a Slack URL
+// or a signing key is worth lies in no task seeing it.
+void check_notify_secrets(const Config& config, Diagnostics& diags);
+
+}  // namespace cwf::config

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/diagnostics.hh"
@@ -104,19 +105,43 @@ struct Trigger {
   std::vector<std::string> paths;
 };
 
+// What a notification is sent for: a job's state, or what its end means.
+enum class NotifyEvent { started, succeeded, failed, cancelled, interrupted, recovered, waiting_promote };
+const char* to_string(NotifyEvent e);
+std::optional<NotifyEvent> parse_notify_event(std::string_view name);
+
+// Where a job's events go: a Slack incoming webhook, or a signed webhook.
+// Secrets (Slack's URL, the signing secret) are variables of the runner's
+// environment, named here and read only when a notification is sent.
+struct NotifyTarget {
+  std::vector<NotifyEvent> on;
+  bool slack = false;
+  std::string url_env;     // slack: the variable holding its URL
+  std::string url;         // webhook
+  std::string secret_env;  // webhook: the variable holding its signing secret
+  Position pos;
+
+  bool wants(NotifyEvent e) const;
+};
+
 struct Workflow {
   std::string name;
   Trigger trigger;
   std::vector<Task> tasks;
   Concurrency concurrency = Concurrency::queue;
+  std::optional<std::vector<NotifyTarget>> notify;  // set: replaces the file's notifications
   Position pos;
 };
 
 struct Config {
   int version = 1;
   std::vector<Workflow> workflows;  // in file order
+  std::vector<NotifyTarget> notifications;  // for every workflow without notify
 
   const Workflow* find(const std::string& name) const;
+  const std::vector<NotifyTarget>& targets_for(const Workflow& w) const {
+    return w.notify ? *w.notify : notifications;
+  }
 };
 
 }  // namespace cwf::config

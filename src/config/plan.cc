@@ -85,6 +85,24 @@ std::string task_label(const Task& t) {
   return t.name == label ? label : label + " '" + t.name + "'";
 }
 
+// The notifications a workflow sends, whether its own or the file's: what
+// changes for it either way.
+void add_notify(Fields& f, const std::vector<NotifyTarget>& targets) {
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const NotifyTarget& t = targets[i];
+    std::string p = "notify[" + std::to_string(i) + "].";
+    std::vector<std::string> on;
+    for (auto e : t.on) on.emplace_back(to_string(e));
+    f.emplace_back(p + "on", js(on));
+    if (t.slack) {
+      f.emplace_back(p + "slack.webhook_url_env", js(t.url_env));
+    } else {
+      f.emplace_back(p + "webhook.url", js(redact_url(t.url)));
+      f.emplace_back(p + "webhook.secret_env", js(t.secret_env));
+    }
+  }
+}
+
 }  // namespace
 
 int Plan::count(WorkflowChange::Kind k) const {
@@ -126,6 +144,8 @@ Plan diff(const Config& before, const Config& after) {
     if (!old) continue;
     WorkflowChange change{WorkflowChange::Kind::changed, w.name, "", {}};
     Fields a = flatten(*old), b = flatten(w);
+    add_notify(a, before.targets_for(*old));
+    add_notify(b, after.targets_for(w));
     std::map<std::string, std::string> old_values(a.begin(), a.end());
     std::map<std::string, std::string> new_values(b.begin(), b.end());
     auto task_index = [](const std::string& path) -> int {

@@ -102,6 +102,7 @@ void Runner::offer_config(const std::string& revision, const std::string& name, 
     log::error("cannot save the applied workflows file", {{"error", e.what()}});
   }
   update_remotes();
+  mask_notification_secrets();
   write_state(false);
 }
 

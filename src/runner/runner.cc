@@ -29,7 +29,9 @@ Runner::Runner(RunnerOptions options, store::JobStore& store)
   launcher_ = options_.launcher ? options_.launcher : std::make_shared<executor::LocalLauncher>();
 }
 
-Runner::~Runner() = default;
+Runner::~Runner() {
+  if (notify_hook_) store_.set_state_hook(nullptr);  // the store outlives us
+}
 
 std::string Runner::source_of(const std::string& url) const {
   if (auto local = watcher::local_path(url)) return *local;
@@ -248,6 +250,15 @@ std::vector<std::string> Runner::stalls() const {
 int Runner::run(const std::atomic<bool>& stop) {
   git::install_network_timeouts(options_.remote_timeout, &abort_network_);
   start_forges();
+  // Before the interrupted jobs: their notifications follow the last applied file.
+  std::string source = reconciler_.status().source;
+  if (auto saved = store_.applied_config(); saved && saved->source == source) {
+    std::string name = options_.workflows_file.empty() ? options_.config_path : options_.workflows_file;
+    if (reconciler_.restore(saved->revision, name, saved->content, saved->applied_at))
+      log::info("restored the last applied workflows file", {{"revision", saved->revision},
+                                                             {"workflows", std::to_string(reconciler_.status().workflows)}});
+  }
+  start_notifications();
   // Containers (Jobs) a killed runner left run on: gone before their jobs read interrupted.
   if (auto left = launcher_->remove_leftovers(); !left)
     log::error("cannot remove the containers the last run left", {{"error", left.error().message}});
@@ -257,13 +268,6 @@ int Runner::run(const std::atomic<bool>& stop) {
     std::error_code ec;
     std::filesystem::remove_all(options_.data_dir / "workspaces" / std::to_string(id), ec);
     report(id);
-  }
-  std::string source = reconciler_.status().source;
-  if (auto saved = store_.applied_config(); saved && saved->source == source) {
-    std::string name = options_.workflows_file.empty() ? options_.config_path : options_.workflows_file;
-    if (reconciler_.restore(saved->revision, name, saved->content, saved->applied_at))
-      log::info("restored the last applied workflows file", {{"revision", saved->revision},
-                                                             {"workflows", std::to_string(reconciler_.status().workflows)}});
   }
   executor_ = std::make_unique<executor::Executor>(store_, *launcher_, options_.executor);
   scheduler_ = std::make_unique<Scheduler>(
@@ -289,6 +293,7 @@ int Runner::run(const std::atomic<bool>& stop) {
       poller_->stop();
       stop_forges();
       scheduler_->drain(std::chrono::milliseconds(0));
+      stop_notifications();
       return 1;
     }
     listening_ = options_.server.host + ":" + std::to_string(*port);
@@ -336,6 +341,7 @@ int Runner::run(const std::atomic<bool>& stop) {
   scheduler_->drain(options_.shutdown_grace);
   reporter_->flush(std::chrono::seconds(5));  // the drained jobs' final statuses
   stop_forges();
+  stop_notifications();
   if (store_.retry_unrecorded(std::numeric_limits<std::int64_t>::max()) > 0) {
     if (auto saved = store_.save_unrecorded(); saved)
       log::warn("the ends of jobs the store could not record are saved; the next runner records them",

@@ -17,6 +17,7 @@
 #include "executor/executor.hh"
 #include "executor/process.hh"
 #include "forge/forge.hh"
+#include "notify/notifier.hh"
 #include "runner/deployments.hh"
 #include "runner/gate.hh"
 #include "runner/reconciler.hh"
@@ -51,6 +52,7 @@ struct RunnerOptions {
   GateOptions gate;
   store::Retention retention;  // finished jobs kept (and their logs)
   executor::ExecutorOptions executor;
+  notify::NotifierOptions notify;  // its masked: what every job log masks
 };
 
 class Runner : public server::RunnerView {
@@ -71,6 +73,7 @@ class Runner : public server::RunnerView {
   std::size_t jobs_queued() const override { return scheduler_ ? scheduler_->queued() : 0; }
   std::size_t jobs_waiting() const override { return gate_ ? gate_->waiting() : 0; }
   std::vector<server::ForgeStats> forge_stats() const override;
+  std::vector<server::NotifyStats> notify_stats() const override;
   std::vector<std::string> stalls() const override;
   int poll_for_push(server::Forge forge, const server::PushHint& hint) override;
   int recheck_status(server::Forge forge, const server::StatusHint& hint) override;
@@ -127,6 +130,11 @@ class Runner : public server::RunnerView {
   // empty when they can't be read: the job runs all the same).
   void describe(store::NewJob& job) const;
   void prune_jobs();  // --retain-jobs, --retain-days
+  // notifications.cc: the store's hook and the notifier; the notifications'
+  // secrets masked in the runner's log (again whenever the file changes).
+  void start_notifications();
+  void stop_notifications();
+  void mask_notification_secrets();
   void write_state(bool force);
 
   RunnerOptions options_;
@@ -142,6 +150,9 @@ class Runner : public server::RunnerView {
   std::unique_ptr<StatusReporter> reporter_;
   std::unique_ptr<DeploymentReporter> deployments_;
   std::unique_ptr<Gate> gate_;
+  std::unique_ptr<notify::Sender> notify_sender_;
+  std::unique_ptr<notify::NotifyHook> notify_hook_;
+  std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<server::HttpServer> http_;  // last: stopped first
   std::string listening_;
   std::vector<std::string> warnings_;  // how the HTTP side is exposed, for `status`

@@ -33,6 +33,15 @@ void Runner::write_state(bool force) {
   }
   j["remotes"] = std::move(remotes);
   j["stalled"] = stalls();
+  try {
+    auto counts = store_.notification_counts();
+    j["notifications"] = {{"pending", counts["pending"]}, {"delivered", counts["delivered"]}, {"failed", counts["failed"]}};
+    store::NotificationFilter failed{"failed", 1, std::nullopt};
+    if (auto last = store_.list_notifications(failed); !last.empty())
+      j["notifications"]["last_failed"] = server::notification_json(last[0]);
+  } catch (const store::StoreError&) {
+    // The store's error shows in its own place; the state file still goes out.
+  }
   // `status` tells a stuck runner by this going stale. In steps of 5 s, so an
   // idle runner rewrites the file (and syncs it) that often at most.
   j["heartbeat_at"] = store::now_ms() / 5000 * 5000;

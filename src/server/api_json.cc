@@ -1,5 +1,7 @@
 #include "server/api_json.hh"
 
+#include "notify/event.hh"
+
 namespace cwf::server {
 namespace {
 
@@ -76,6 +78,24 @@ nlohmann::ordered_json review_app_json(const store::ReviewApp& a) {
           {"created_at", a.created_at},
           {"deployed_at", optional_value(a.deployed_at)},
           {"deleted_at", optional_value(a.deleted_at)}};
+}
+
+nlohmann::ordered_json notification_json(const store::Notification& n) {
+  auto target = notify::parse_target(n.target);
+  return {{"id", n.id},
+          {"delivery", n.delivery},
+          {"job", n.job_id},
+          {"workflow", n.workflow},
+          {"event", n.event},
+          {"target", target ? notify::describe(*target) : "(unreadable)"},
+          {"kind", target ? (target->slack ? "slack" : "webhook") : ""},
+          {"state", n.state},
+          {"attempts", n.attempts},
+          {"last_status", n.last_status ? nlohmann::ordered_json(*n.last_status) : nlohmann::ordered_json()},
+          {"last_error", n.last_error},
+          {"created_at", n.created_at},
+          {"next_at", n.state == "pending" ? nlohmann::ordered_json(n.next_at) : nlohmann::ordered_json()},
+          {"finished_at", optional_value(n.finished_at)}};
 }
 
 nlohmann::ordered_json workflow_json(const config::Workflow& w, const store::JobRecord* last, bool watching) {

@@ -74,6 +74,29 @@ void HttpServer::api_routes() {
       if (state.empty() || a.state == state) list.push_back(review_app_json(a));
     json_reply(res, 200, {{"review_apps", std::move(list)}});
   });
+  s.route("GET", "/api/notifications", [this](const httplib::Request& req, httplib::Response& res) {
+    store::NotificationFilter f;
+    std::int64_t n = 0;
+    if (req.has_param("limit")) {
+      if (!parse_int(req.get_param_value("limit"), n) || n < 1 || n > 1000)
+        return error_reply(res, 400, "limit: a number from 1 to 1000");
+      f.limit = static_cast<int>(n);
+    }
+    if (req.has_param("before")) {
+      if (!parse_int(req.get_param_value("before"), n)) return error_reply(res, 400, "before: a notification id");
+      f.before_id = n;
+    }
+    f.state = req.get_param_value("state");
+    if (!f.state.empty() && f.state != "pending" && f.state != "delivered" && f.state != "failed")
+      return error_reply(res, 400, "state: pending, delivered or failed");
+    auto list = store_.list_notifications(f);
+    auto items = nlohmann::ordered_json::array();
+    for (const auto& x : list) items.push_back(notification_json(x));
+    nlohmann::ordered_json body = {{"notifications", std::move(items)}, {"counts", store_.notification_counts()}};
+    body["next_before"] = static_cast<int>(list.size()) == f.limit ? nlohmann::ordered_json(list.back().id)
+                                                                   : nlohmann::ordered_json();
+    json_reply(res, 200, body);
+  });
   s.route("GET", R"(/api/jobs/(\d+)/log)", [this](const httplib::Request& req, httplib::Response& res) {
     std::int64_t id = 0, from = 0;
     auto job = parse_int(req.matches[1], id) ? store_.get_job(id) : std::nullopt;

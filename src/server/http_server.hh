@@ -90,6 +90,7 @@ class HttpServer {
                    const std::string& body);
   std::string metrics() const;
   void forge_metrics(std::string& out) const;
+  void notify_metrics(std::string& out) const;
   void http_metrics(std::string& out) const;
   void count_delivery(Forge forge, const std::string& outcome);
 

@@ -73,6 +73,19 @@ void HttpServer::forge_metrics(std::string& out) const {
              std::to_string(n) + "\n";
 }
 
+void HttpServer::notify_metrics(std::string& out) const {
+  out += "# HELP convox_workflows_notifications Notifications in the store, by state (pending: queued or retrying; "
+         "failed: given up).\n# TYPE convox_workflows_notifications gauge\n";
+  for (const auto& [state, n] : store_.notification_counts())
+    out += "convox_workflows_notifications{state=\"" + label(state) + "\"} " + std::to_string(n) + "\n";
+  out += "# HELP convox_workflows_notification_attempts_total Notification deliveries tried since the start, by kind "
+         "and outcome.\n# TYPE convox_workflows_notification_attempts_total counter\n";
+  for (const auto& s : runner_.notify_stats())
+    for (auto [outcome, n] : {std::pair{"delivered", s.delivered}, {"retried", s.retried}, {"failed", s.failed}})
+      out += "convox_workflows_notification_attempts_total{kind=\"" + s.kind + "\",outcome=\"" + outcome + "\"} " +
+             std::to_string(n) + "\n";
+}
+
 std::string HttpServer::metrics() const {
   std::string out;
   auto c = runner_.config_status();
@@ -85,6 +98,7 @@ std::string HttpServer::metrics() const {
          "# TYPE convox_workflows_jobs_waiting gauge\nconvox_workflows_jobs_waiting " +
          std::to_string(runner_.jobs_waiting()) + "\n";
   forge_metrics(out);
+  notify_metrics(out);
   http_metrics(out);
   out += "# HELP convox_workflows_jobs_running Jobs running.\n# TYPE convox_workflows_jobs_running gauge\n"
          "convox_workflows_jobs_running " + std::to_string(runner_.jobs_running()) + "\n";

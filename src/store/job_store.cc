@@ -182,6 +182,10 @@ std::int64_t JobStore::create_job(const NewJob& job, std::int64_t now) {
 void JobStore::set_job_state(std::int64_t id, JobState state, const std::string& reason, std::int64_t now) {
   Lock lock(impl_->mu);
   guarded("set job state", [&] {
+    bool notifies = state == JobState::running || is_final(state);
+    // Its notifications land with the state (or neither does).
+    std::optional<SQLite::Transaction> tx;
+    if (notifies && sqlite3_get_autocommit(impl_->db.getHandle())) tx.emplace(impl_->db);
     auto& q = *impl_->set_state;
     q.reset();
     q.bind(1, static_cast<int64_t>(id));
@@ -190,6 +194,8 @@ void JobStore::set_job_state(std::int64_t id, JobState state, const std::string&
     q.bind(4, static_cast<int64_t>(now));
     q.bind(5, is_final(state) ? 1 : 0);
     q.exec();
+    if (notifies) impl_->queue_notifications(id);
+    if (tx) tx->commit();
   });
 }
 
@@ -281,22 +287,24 @@ std::vector<JobRecord> JobStore::list_jobs(const JobFilter& f) const {
   });
 }
 
+std::optional<JobRecord> JobStore::Impl::read_job_with_tasks(std::int64_t id) {
+  SQLite::Statement q(db, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?");
+  q.bind(1, static_cast<int64_t>(id));
+  if (!q.executeStep()) return std::nullopt;
+  JobRecord job = read_job(q);
+  SQLite::Statement t(db,
+                      "SELECT idx, name, type, state, reason, exit_code, signal, started_at, finished_at, "
+                      "coalesce(build_id, ''), coalesce(release_id, ''), coalesce(log_path, ''), log_offset, log_bytes "
+                      "FROM tasks WHERE job_id = ? ORDER BY idx");
+  t.bind(1, static_cast<int64_t>(id));
+  while (t.executeStep()) job.tasks.push_back(read_task(t));
+  overlay_unrecorded(job);
+  return job;
+}
+
 std::optional<JobRecord> JobStore::get_job(std::int64_t id) const {
   Lock lock(impl_->mu);
-  return guarded("get job", [&]() -> std::optional<JobRecord> {
-    SQLite::Statement q(impl_->db, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?");
-    q.bind(1, static_cast<int64_t>(id));
-    if (!q.executeStep()) return std::nullopt;
-    JobRecord job = read_job(q);
-    SQLite::Statement t(impl_->db,
-                        "SELECT idx, name, type, state, reason, exit_code, signal, started_at, finished_at, "
-                        "coalesce(build_id, ''), coalesce(release_id, ''), coalesce(log_path, ''), log_offset, log_bytes "
-                        "FROM tasks WHERE job_id = ? ORDER BY idx");
-    t.bind(1, static_cast<int64_t>(id));
-    while (t.executeStep()) job.tasks.push_back(read_task(t));
-    impl_->overlay_unrecorded(job);
-    return job;
-  });
+  return guarded("get job", [&] { return impl_->read_job_with_tasks(id); });
 }
 
 }  // namespace cwf::store

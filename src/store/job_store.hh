@@ -161,6 +161,53 @@ struct JobFilter {
   std::string branch;                      // empty: all
 };
 
+// A job's event to notify someone of, as queued (notifications.cc) and read
+// back by the notifier and the API. TARGET names the variables holding its
+// secrets, never their values.
+struct Notification {
+  std::int64_t id = 0;
+  std::string delivery;  // the id receivers see: the same on every attempt
+  std::int64_t job_id = 0;
+  std::string workflow, event, target, payload;
+  std::string state = "pending";  // pending, delivered, failed (given up)
+  int attempts = 0;
+  std::int64_t next_at = 0, created_at = 0;
+  std::optional<int> last_status;  // the receiver's last HTTP status, if it answered
+  std::string last_error;
+  std::optional<std::int64_t> finished_at;
+};
+
+struct NewNotification {
+  std::string event, target, payload;
+};
+
+// What a job's new state queues. Called inside the transaction that records
+// the state (a start, an end, an interruption), so the notification lands
+// with it or not at all: a crash can neither lose it nor make it twice.
+class StateHook {
+ public:
+  virtual ~StateHook() = default;
+  // JOB as now recorded, tasks included. PREVIOUS: the final state of the
+  // latest earlier job of its workflow on its branch (or PR) that succeeded
+  // or failed, for `recovered`. Must not throw, nor call the store.
+  virtual std::vector<NewNotification> on_job_state(const JobRecord& job, std::optional<JobState> previous) = 0;
+};
+
+// One delivery attempt's outcome.
+struct NotificationAttempt {
+  enum class Outcome { delivered, retry, failed } outcome = Outcome::delivered;
+  std::optional<int> status;
+  std::string error;
+  std::int64_t at = 0;       // when it ended
+  std::int64_t next_at = 0;  // retry: when to try again
+};
+
+struct NotificationFilter {
+  std::string state;  // empty: all
+  int limit = 50;
+  std::optional<std::int64_t> before_id;
+};
+
 // A failed write: the database or its disk refused it.
 struct StoreError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -218,6 +265,19 @@ class JobStore {
 
   std::vector<JobRecord> list_jobs(const JobFilter& filter) const;
   std::optional<JobRecord> get_job(std::int64_t id) const;
+
+  // Notifications (notifications.cc). HOOK decides what each job state
+  // change queues; not owned, it must outlive the store's writers.
+  void set_state_hook(StateHook* hook);
+  // Pending notifications due at NOW, oldest first, at most LIMIT, leaving
+  // out BUSY (being sent) and any whose job has an earlier one to the same
+  // target still pending: a receiver hears a job's events in order.
+  std::vector<Notification> due_notifications(std::int64_t now, const std::vector<std::int64_t>& busy, int limit) const;
+  // When the earliest pending notification is due, if any is pending.
+  std::optional<std::int64_t> next_notification_at() const;
+  void record_notification_attempt(std::int64_t id, const NotificationAttempt& attempt);
+  std::vector<Notification> list_notifications(const NotificationFilter& filter) const;
+  std::map<std::string, std::int64_t> notification_counts() const;  // by state
 
   // The runner's memory (runner_store.cc).
   // REMOTE's branch heads as last recorded; nullopt when it was never listed.

@@ -29,8 +29,10 @@ std::vector<JobRecord> JobStore::prune(const Retention& r, std::int64_t now, int
   guarded("prune jobs", [&] {
     SQLite::Statement unlink(impl_->db, "UPDATE jobs SET parent_job_id = NULL WHERE parent_job_id = ?");
     SQLite::Statement del(impl_->db, "DELETE FROM jobs WHERE id = ?");  // tasks: ON DELETE CASCADE
+    // Sent or given up: history that goes with its job. Pending ones are still owed.
+    SQLite::Statement sent(impl_->db, "DELETE FROM notifications WHERE job_id = ? AND state != 'pending'");
     for (std::int64_t id : ids) {
-      for (SQLite::Statement* s : {&unlink, &del}) {
+      for (SQLite::Statement* s : {&unlink, &del, &sent}) {
         s->reset();
         s->bind(1, static_cast<int64_t>(id));
         s->exec();

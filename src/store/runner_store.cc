@@ -73,6 +73,7 @@ std::vector<std::int64_t> JobStore::interrupt_unfinished(std::int64_t now) {
         s->bind(3, static_cast<int64_t>(now));
         s->exec();
       }
+      impl_->queue_notifications(id);
     }
     tx.commit();
     return ids;

@@ -64,6 +64,13 @@ struct JobStore::Impl {
   std::map<std::int64_t, Unrecorded> unrecorded;
   // Writes END (throws SQLite::Exception); the caller holds the lock.
   void write_end(const JobEnd& end);
+  StateHook* hook = nullptr;
+  // JOB's state just changed: queues what the hook says, in the caller's
+  // transaction (notifications.cc). The caller holds the lock.
+  void queue_notifications(std::int64_t job);
+  // JOB with its tasks, as this connection sees it (inside a transaction:
+  // its writes too). The caller holds the lock.
+  std::optional<JobRecord> read_job_with_tasks(std::int64_t id);
   // The end kept in memory for JOB, if any, over what the database says.
   void overlay_unrecorded(JobRecord& job) const;
   // Records the ends a previous runner saved to unrecorded-ends.json.

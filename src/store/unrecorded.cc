@@ -94,6 +94,7 @@ void JobStore::Impl::write_end(const JobEnd& end) {
     task.bind(13, static_cast<int64_t>(t.log_bytes));
     task.exec();
   }
+  queue_notifications(end.id);
   tx.commit();
 }
 

@@ -81,3 +81,20 @@ TEST_CASE("plan as JSON") {
   CHECK(j["change"][0]["fields"][0]["old"] == "main");
   CHECK(j["change"][0]["fields"][0]["new"] == "release/*");
 }
+
+TEST_CASE("notifications show as each workflow's effective notify") {
+  Config before = cfg(kDeploy);
+  auto r = load_string("t.yml", std::string("version: 1\nnotifications:\n  - on: [failed]\n"
+                                            "    slack: {webhook_url_env: SLACK_URL}\nworkflows:\n") + kDeploy);
+  REQUIRE(r.config.has_value());
+  Plan p = diff(before, *r.config);
+  CHECK(format_plan(p) == "~ deploy: notify[0].on: (none) -> [\"failed\"]\n"
+                          "~ deploy: notify[0].slack.webhook_url_env: (none) -> \"SLACK_URL\"\n\n"
+                          "Plan: 0 to add, 1 to change, 0 to remove.\n");
+  std::string quiet = kDeploy;
+  quiet.replace(quiet.find("    tasks:"), 0, "    notify: []\n");
+  auto q = load_string("t.yml", std::string("version: 1\nnotifications:\n  - on: [failed]\n"
+                                            "    slack: {webhook_url_env: SLACK_URL}\nworkflows:\n") + quiet);
+  REQUIRE(q.config.has_value());
+  CHECK(diff(before, *q.config).empty());  // the workflow's own empty list: nothing changes for it
+}

@@ -25,9 +25,22 @@ validator = jsonschema.Draft7Validator(schema)
 failures = []
 
 
+class Yaml12Loader(yaml.SafeLoader):
+    """Booleans as YAML 1.2 (and the runner) read them: true and false only, so
+    `on:` is a key and `yes` a string, as in the runner and editors' YAML 1.2."""
+
+
+Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
 def schema_errors(path):
     try:
-        data = yaml.safe_load(path.read_bytes())
+        data = yaml.load(path.read_bytes(), Loader=Yaml12Loader)
     except Exception as e:  # a file PyYAML cannot read is rejected too
         return [f"yaml: {type(e).__name__}"]
     return [e.message for e in validator.iter_errors(data)]
