@@ -1,8 +1,7 @@
 #include "notify/event.hh"
 
-#include <ctime>
-
 #include "config/names.hh"
+#include "executor/job_log.hh"
 
 namespace cwf::notify {
 namespace {
@@ -10,7 +9,7 @@ namespace {
 using nlohmann::ordered_json;
 using config::NotifyEvent;
 
-ordered_json optional_time(const std::optional<std::int64_t>& ms) { return ms ? ordered_json(iso8601(*ms)) : ordered_json(); }
+ordered_json optional_time(const std::optional<std::int64_t>& ms) { return ms ? ordered_json(executor::format_time(*ms)) : ordered_json(); }
 
 // "https://host/…": the receiver's origin only. Hooks often carry their
 // token in the path or the query (Zapier's, Slack-compatible ones), and
@@ -24,16 +23,6 @@ std::string display_url(const std::string& url) {
 }
 
 }  // namespace
-
-std::string iso8601(std::int64_t ms) {
-  std::time_t s = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  ::gmtime_r(&s, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
 
 std::vector<Waiting> waiting_promote(const store::JobRecord& job, const config::Workflow* workflow) {
   std::vector<Waiting> out;

@@ -49,7 +49,4 @@ std::optional<Target> parse_target(const std::string& json);
 // For people (the API, the log): "slack ($SLACK_URL)", "webhook https://host/…".
 std::string describe(const Target& target);
 
-// "2026-12-04T06:44:06.123Z".
-std::string iso8601(std::int64_t ms);
-
 }  // namespace cwf::notify

@@ -7,6 +7,32 @@
 #include "server/http_internal.hh"
 
 namespace cwf::server {
+namespace {
+
+// ?limit= (1 to 1000, default 50) and ?before= (a cursor: an id); false
+// with a 400 sent when either is bad.
+bool page_params(const httplib::Request& req, httplib::Response& res, const char* id, int& limit,
+                 std::optional<std::int64_t>& before) {
+  std::int64_t n = 0;
+  limit = 50;
+  if (req.has_param("limit")) {
+    if (!parse_int(req.get_param_value("limit"), n) || n < 1 || n > 1000) {
+      error_reply(res, 400, "limit: a number from 1 to 1000");
+      return false;
+    }
+    limit = static_cast<int>(n);
+  }
+  if (req.has_param("before")) {
+    if (!parse_int(req.get_param_value("before"), n)) {
+      error_reply(res, 400, std::string("before: ") + id);
+      return false;
+    }
+    before = n;
+  }
+  return true;
+}
+
+}  // namespace
 
 void HttpServer::api_routes() {
   auto& s = *http_;
@@ -30,17 +56,7 @@ void HttpServer::api_routes() {
   });
   s.route("GET", "/api/jobs", [this](const httplib::Request& req, httplib::Response& res) {
     store::JobFilter f;
-    f.limit = 50;
-    std::int64_t n = 0;
-    if (req.has_param("limit")) {
-      if (!parse_int(req.get_param_value("limit"), n) || n < 1 || n > 1000)
-        return error_reply(res, 400, "limit: a number from 1 to 1000");
-      f.limit = static_cast<int>(n);
-    }
-    if (req.has_param("before")) {
-      if (!parse_int(req.get_param_value("before"), n)) return error_reply(res, 400, "before: a job id");
-      f.before_id = n;
-    }
+    if (!page_params(req, res, "a job id", f.limit, f.before_id)) return;
     if (req.has_param("state")) {
       f.state = store::parse_job_state(req.get_param_value("state"));
       if (!f.state) return error_reply(res, 400, "state: unknown '" + req.get_param_value("state").substr(0, 100) + "'");
@@ -76,16 +92,7 @@ void HttpServer::api_routes() {
   });
   s.route("GET", "/api/notifications", [this](const httplib::Request& req, httplib::Response& res) {
     store::NotificationFilter f;
-    std::int64_t n = 0;
-    if (req.has_param("limit")) {
-      if (!parse_int(req.get_param_value("limit"), n) || n < 1 || n > 1000)
-        return error_reply(res, 400, "limit: a number from 1 to 1000");
-      f.limit = static_cast<int>(n);
-    }
-    if (req.has_param("before")) {
-      if (!parse_int(req.get_param_value("before"), n)) return error_reply(res, 400, "before: a notification id");
-      f.before_id = n;
-    }
+    if (!page_params(req, res, "a notification id", f.limit, f.before_id)) return;
     f.state = req.get_param_value("state");
     if (!f.state.empty() && f.state != "pending" && f.state != "delivered" && f.state != "failed")
       return error_reply(res, 400, "state: pending, delivered or failed");

@@ -131,6 +131,21 @@ std::string env(const std::string& name) {
   return it == g_env.end() ? "" : it->second;
 }
 
+// A job store in a throwaway directory, its hook queueing kFile's notifications.
+struct Queue {
+  test::TempDir tmp;
+  std::unique_ptr<store::JobStore> store;
+  std::shared_ptr<const config::Config> cfg = load(kFile);
+  notify::NotifyHook hook{[this] { return cfg; }, "https://ci.acme.example", {}, env};
+  Queue() {
+    auto opened = store::JobStore::open(tmp.path() / "d");
+    REQUIRE(opened.ok());
+    store = std::move(*opened);
+    store->set_state_hook(&hook);
+  }
+  ~Queue() { store->set_state_hook(nullptr); }
+};
+
 }  // namespace
 
 TEST_CASE("each target hears one event of a job's state: the most specific it asked for", "[notify]") {
@@ -268,15 +283,10 @@ TEST_CASE("retries back off exponentially, honour Retry-After, and only for what
 }
 
 TEST_CASE("a job's notifications land with its state, the recovery is told once, the queue is ordered", "[notify]") {
-  test::TempDir tmp;
-  auto opened = store::JobStore::open(tmp.path() / "d");
-  REQUIRE(opened.ok());
-  store::JobStore& s = **opened;
-  auto cfg = load(kFile);
+  Queue q;
+  store::JobStore& s = *q.store;
   std::atomic<int> woken{0};
-  notify::NotifyHook hook([&] { return cfg; }, "https://ci.acme.example", {}, env);
-  hook.on_queued([&] { ++woken; });
-  s.set_state_hook(&hook);
+  q.hook.on_queued([&] { ++woken; });
 
   auto a = s.create_job(new_job("deploy"), 1);
   CHECK(s.notification_counts()["pending"] == 0);  // queued: no event
@@ -287,8 +297,8 @@ TEST_CASE("a job's notifications land with its state, the recovery is told once,
   end_job(s, c, JobState::succeeded);
   auto d = s.create_job(new_job("deploy", "other"), 4);  // another branch: its own history
   end_job(s, d, JobState::succeeded);
-  auto q = s.create_job(new_job("quiet"), 5);
-  end_job(s, q, JobState::failed);
+  auto quiet = s.create_job(new_job("quiet"), 5);
+  end_job(s, quiet, JobState::failed);
 
   auto all = s.list_notifications({"", 100, std::nullopt});
   std::vector<std::string> events;
@@ -316,15 +326,11 @@ TEST_CASE("a job's notifications land with its state, the recovery is told once,
   s.set_job_state(e, JobState::running, "", 7);
   CHECK(s.interrupt_unfinished(8) == std::vector<std::int64_t>{e});
   CHECK(s.list_notifications({"", 1, std::nullopt})[0].event == "started");  // not asked for: interrupted isn't listed
-  s.set_state_hook(nullptr);
 }
 
 TEST_CASE("the notifier delivers each once, retries 5xx, gives up on 4xx, and waits for a missing secret", "[notify]") {
-  test::TempDir tmp;
-  auto opened = store::JobStore::open(tmp.path() / "d");
-  REQUIRE(opened.ok());
-  store::JobStore& s = **opened;
-  auto cfg = load(kFile);
+  Queue q;
+  store::JobStore& s = *q.store;
   FakeSender receiver;
   receiver.script = {500, 503, 200, 404};
   notify::NotifierOptions o;
@@ -332,9 +338,7 @@ TEST_CASE("the notifier delivers each once, retries 5xx, gives up on 4xx, and wa
   o.max_retry = 50ms;
   o.workers = 3;
   notify::Notifier notifier(s, receiver, o, env);
-  notify::NotifyHook hook([&] { return cfg; }, "", {}, env);
-  hook.on_queued([&] { notifier.wake(); });
-  s.set_state_hook(&hook);
+  q.hook.on_queued([&] { notifier.wake(); });
   notifier.start();
 
   auto a = s.create_job(new_job("deploy"), 1);
@@ -384,17 +388,11 @@ TEST_CASE("the notifier delivers each once, retries 5xx, gives up on 4xx, and wa
   REQUIRE(test::eventually([&] { return s.notification_counts()["pending"] == 0; }));
   CHECK(receiver.count() == 5);
   notifier.stop(0ms);
-  s.set_state_hook(nullptr);
 }
 
 TEST_CASE("a delivered notification's job pruned takes it along; a pending one stays", "[notify]") {
-  test::TempDir tmp;
-  auto opened = store::JobStore::open(tmp.path() / "d");
-  REQUIRE(opened.ok());
-  store::JobStore& s = **opened;
-  auto cfg = load(kFile);
-  notify::NotifyHook hook([&] { return cfg; }, "", {}, env);
-  s.set_state_hook(&hook);
+  Queue q;
+  store::JobStore& s = *q.store;
   auto a = s.create_job(new_job("deploy"), 1);
   end_job(s, a, JobState::failed);
   auto first = s.list_notifications({"", 10, std::nullopt});
@@ -406,5 +404,4 @@ TEST_CASE("a delivered notification's job pruned takes it along; a pending one s
   auto left = s.list_notifications({"", 10, std::nullopt});
   REQUIRE(left.size() == 1);
   CHECK(left[0].state == "pending");
-  s.set_state_hook(nullptr);
 }

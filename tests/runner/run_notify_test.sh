@@ -4,8 +4,9 @@
 # 127.0.0.1. A failing job notifies once, signed; a receiver answering 500
 # twice then 200 gets one accepted delivery; `recovered` only on the first
 # success after a failure; waiting_promote for a build nothing promoted; a 4xx
-# is final, a 429 is retried; a runner killed before the delivery delivers it
-# after its restart, once; the secrets reach no task, log, API reply or file.
+# is final, a 429 is retried; a hanging receiver holds nothing else up; a
+# runner killed before the delivery delivers it after its restart, once; the
+# secrets reach no task, log, API reply or file.
 # usage: run_notify_test.sh CONVOX_WORKFLOWS_BINARY SOURCE_DIR
 set -u
 bin=$(realpath "$1")
@@ -39,7 +40,7 @@ count() { received "$1" | grep -c .; }
 count_is() { [ "$(count "$1")" -eq "$2" ]; }
 
 new_remote app
-git -C "$tmp/app" push -q origin main:ship main:quiet
+git -C "$tmp/app" push -q origin main:ship main:quiet main:slow
 wf=$tmp/workflows.yml
 cat >"$wf" <<YML
 version: 1
@@ -57,6 +58,10 @@ workflows:
   - name: ship
     trigger: {integration: git, repository: "file://$tmp/app.git", branch: ship}
     tasks: [{type: build, app: web}]
+  - name: slowpoke
+    trigger: {integration: git, repository: "file://$tmp/app.git", branch: slow}
+    notify: [{on: [succeeded], webhook: {url: "$recv/hooks/slow", secret_env: HOOK_SECRET}}]
+    tasks: [{type: script, command: 'true'}]
   - name: quiet
     trigger: {integration: git, repository: "file://$tmp/app.git", branch: quiet}
     notify: []
@@ -151,6 +156,18 @@ expect "metrics count what is stored" out 'convox_workflows_notifications{state=
 expect "metrics count the attempts" out 'convox_workflows_notification_attempts_total{kind="slack",outcome="failed"} 1'
 run "status shows the notifications" 0 "$bin" status --data-dir "$data"
 expect "status names the failed one" out "last failed: job"
+
+# A receiver that hangs holds one delivery, nothing else: jobs run, others are told, HTTP answers.
+plan '{"path": "/hooks/slow", "hang": 6}'
+push app slow
+wait_for "the slow receiver's job ends" 10 jobs_are "$data" 1 --workflow slowpoke --state succeeded
+verdict main pass "While a receiver hangs"
+wait_for "another receiver hears of the next job meanwhile" 5 count_is 'b.get("commit", {}).get("message") == "While a receiver hangs" and b["event"] == "succeeded" and e["status"] == 200' 1
+check "the slow receiver has not answered yet" count_is 'e["path"] == "/hooks/slow"' 0
+http GET "$base/healthz"
+check "the HTTP side answers" grep -qx 200 <(head -1 "$tmp/out")
+plan '{"path": "/hooks/slow", "hang": 0}'
+wait_for "the slow receiver's answer is taken" 15 count_is 'e["path"] == "/hooks/slow" and e["status"] == 200' 1
 
 # Killed before the delivery: delivered after the restart, once.
 plan '{"path": "/hooks/a", "codes": [503, 503, 503, 503, 503, 503, 503, 503, 503, 503]}'
