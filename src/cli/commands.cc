@@ -32,6 +32,7 @@ const std::vector<Command>& commands() {
       {"jobs", "list jobs, newest first", run_jobs},
       {"logs", "print a job's log, or follow it", run_logs},
       {"review-apps", "list the review apps made for pull requests", run_review_apps},
+      {"notifications", "list notifications of jobs' events and their delivery; --retry a given-up one", run_notifications},
       {"trigger", "run a workflow now on a running runner (--server)", run_trigger},
       {"cancel", "cancel a job on a running runner (--server)", run_cancel},
       {"rerun", "run a job's workflow again on its commit (--server)", run_rerun},

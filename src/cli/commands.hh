@@ -38,6 +38,7 @@ std::filesystem::path data_dir_or_default(const std::string& flag);
 int run_validate(const Args& args);
 int run_exec(const Args& args);
 int run_review_apps(const Args& args);
+int run_notifications(const Args& args);
 int run_run(const Args& args);
 int run_trigger(const Args& args);
 int run_cancel(const Args& args);

@@ -74,6 +74,9 @@ class Runner : public server::RunnerView {
   std::size_t jobs_waiting() const override { return gate_ ? gate_->waiting() : 0; }
   std::vector<server::ForgeStats> forge_stats() const override;
   std::vector<server::NotifyStats> notify_stats() const override;
+  void wake_notifier() override {
+    if (notifier_) notifier_->wake();
+  }
   std::vector<std::string> stalls() const override;
   int poll_for_push(server::Forge forge, const server::PushHint& hint) override;
   int recheck_status(server::Forge forge, const server::StatusHint& hint) override;

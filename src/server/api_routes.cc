@@ -183,6 +183,18 @@ void HttpServer::action_routes() {
       reply(res, (runner_.*action)(id));
     };
   };
+  http_->route("POST", R"(/api/notifications/(\d+)/retry)", [this](const httplib::Request& req,
+                                                                     httplib::Response& res) {
+    if (!authorized(req, res)) return;
+    std::int64_t id = 0;
+    auto n = parse_int(req.matches[1], id) ? store_.get_notification(id) : std::nullopt;
+    if (!n) return error_reply(res, 404, "no such notification");
+    if (!store_.requeue_notification(id, store::now_ms()))
+      return error_reply(res, 409, "notification " + std::to_string(id) + " is " + n->state +
+                                       ": only a given-up (failed) one is sent again");
+    runner_.wake_notifier();
+    json_reply(res, 200, notification_json(*store_.get_notification(id)));
+  });
   http_->route("POST", R"(/api/jobs/(\d+)/cancel)", by_id(&RunnerView::cancel));
   http_->route("POST", R"(/api/jobs/(\d+)/rerun)", by_id(&RunnerView::rerun));
   http_->route("POST", R"(/api/jobs/(\d+)/tasks/(\d+)/promote)", [this, reply](const httplib::Request& req,

@@ -24,13 +24,13 @@ struct ActionResult {
   std::optional<store::JobRecord> job;
 };
 
-// A forge's API as the runner used it, for /metrics.
 // Delivery attempts of notifications since the runner started, by kind.
 struct NotifyStats {
   std::string kind;  // slack, webhook
   std::uint64_t delivered = 0, retried = 0, failed = 0;
 };
 
+// A forge's API as the runner used it, for /metrics.
 struct ForgeStats {
   std::string forge;                               // github, gitlab
   std::map<std::string, std::uint64_t> replies;    // by class: 2xx, 4xx, 5xx, 429, none, limited
@@ -50,6 +50,8 @@ class RunnerView {
   virtual std::size_t jobs_waiting() const = 0;  // held by the commit-status gate
   virtual std::vector<ForgeStats> forge_stats() const = 0;
   virtual std::vector<NotifyStats> notify_stats() const { return {}; }
+  // A notification was queued again (POST /api/notifications/{id}/retry): send it now.
+  virtual void wake_notifier() {}
   // What is stuck (runner/watchdog.hh); /readyz fails while this isn't empty.
   virtual std::vector<std::string> stalls() const { return {}; }
   // Lists now every watched remote the push names; returns how many.

@@ -144,6 +144,9 @@ void HttpServer::ui_routes() {
     view.stalls = runner_.stalls();
     view.unrecorded = store_.unrecorded();
     view.store_error = store::JobStore::last_error();
+    if (auto failed = store_.list_notifications({"failed", 1, std::nullopt}); !failed.empty()) view.gave_up = failed[0];
+    for (auto& n : store_.list_notifications({"pending", 20, std::nullopt}))
+      if (n.attempts > 0 && view.retrying.size() < 3) view.retrying.push_back(std::move(n));
     auto config = runner_.config();
     auto jobs = store_.list_jobs(f);
     std::optional<std::int64_t> older;

@@ -7,6 +7,7 @@
 #include "cli/job_output.hh"
 #include "config/names.hh"
 #include "executor/job_log.hh"
+#include "notify/event.hh"
 #include "server/templates.hh"
 
 namespace cwf::server {
@@ -118,7 +119,20 @@ void health(const IndexView& view, std::int64_t now, json& out) {
   out["store_error"] = recent ? json{{"message", view.store_error.message.substr(0, 300)},
                                      {"ago", relative_time(view.store_error.at_ms, now)}}
                               : json(nullptr);
-  out["has_trouble"] = !remotes.empty() || !view.stalls.empty() || view.unrecorded > 0 || recent;
+  auto about = [&](const store::Notification& n) {
+    auto target = notify::parse_target(n.target);
+    return json{{"job", std::to_string(n.job_id)}, {"event", n.event},
+                {"target", target ? notify::describe(*target) : "(unreadable)"},
+                {"attempts", std::to_string(n.attempts)}, {"error", n.last_error.substr(0, 300)}};
+  };
+  bool gave_up = view.gave_up && view.gave_up->finished_at && now - *view.gave_up->finished_at < 86400 * 1000;
+  out["gave_up"] = gave_up ? about(*view.gave_up) : json(nullptr);
+  if (gave_up) out["gave_up"]["ago"] = relative_time(*view.gave_up->finished_at, now);
+  json retrying = json::array();
+  for (const auto& n : view.retrying) retrying.push_back(about(n));
+  out["retrying"] = retrying;
+  out["has_trouble"] = !remotes.empty() || !view.stalls.empty() || view.unrecorded > 0 || recent || gave_up ||
+                       !retrying.empty();
 }
 
 std::string page(const std::string& title, const std::string& body, bool refresh, const Viewer& viewer) {

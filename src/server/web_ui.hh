@@ -38,6 +38,10 @@ struct IndexView {
   std::vector<std::string> stalls;
   std::size_t unrecorded = 0;
   store::JobStore::LastError store_error;  // the job store's last error, if any
+  // Notifications in trouble: the newest given up (shown for a day), and the
+  // pending ones whose last attempt failed (being retried).
+  std::optional<store::Notification> gave_up;
+  std::vector<store::Notification> retrying;
 };
 std::string render_index(const runner::ConfigStatus& status, const config::Config& config,
                          const std::vector<store::JobRecord>& jobs, std::optional<std::int64_t> older,

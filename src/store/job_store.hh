@@ -277,6 +277,10 @@ class JobStore {
   std::optional<std::int64_t> next_notification_at() const;
   void record_notification_attempt(std::int64_t id, const NotificationAttempt& attempt);
   std::vector<Notification> list_notifications(const NotificationFilter& filter) const;
+  std::optional<Notification> get_notification(std::int64_t id) const;
+  // A given-up notification queued again as of NOW (due at once, the give-up
+  // clock restarted); false when it was not `failed`.
+  bool requeue_notification(std::int64_t id, std::int64_t now);
   std::map<std::string, std::int64_t> notification_counts() const;  // by state
 
   // The runner's memory (runner_store.cc).

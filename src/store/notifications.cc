@@ -144,6 +144,28 @@ std::vector<Notification> JobStore::list_notifications(const NotificationFilter&
   });
 }
 
+std::optional<Notification> JobStore::get_notification(std::int64_t id) const {
+  Lock lock(impl_->mu);
+  return guarded("get a notification", [&]() -> std::optional<Notification> {
+    SQLite::Statement q(impl_->db, std::string("SELECT ") + kColumns + " FROM notifications WHERE id = ?");
+    q.bind(1, static_cast<int64_t>(id));
+    if (!q.executeStep()) return std::nullopt;
+    return read_notification(q);
+  });
+}
+
+bool JobStore::requeue_notification(std::int64_t id, std::int64_t now) {
+  Lock lock(impl_->mu);
+  return guarded("queue a notification again", [&] {
+    SQLite::Statement q(impl_->db,
+                        "UPDATE notifications SET state = 'pending', next_at = ?2, created_at = ?2, finished_at = NULL "
+                        "WHERE id = ?1 AND state = 'failed'");
+    q.bind(1, static_cast<int64_t>(id));
+    q.bind(2, static_cast<int64_t>(now));
+    return q.exec() == 1;
+  });
+}
+
 std::map<std::string, std::int64_t> JobStore::notification_counts() const {
   Lock lock(impl_->mu);
   return guarded("count notifications", [&] {

@@ -206,6 +206,30 @@ TEST_CASE("the jobs list shows trouble: a failing remote and its next try, a stu
   CHECK_THAT(html, Catch::Contains("2 job end(s) kept in memory"));
   CHECK_THAT(html, Catch::Contains("<li>the job store's last error, 2 min ago: <code>job store: finish job: database or disk is full</code></li>"));
   view = {};
+  store::Notification n;
+  n.job_id = 7;
+  n.event = "failed";
+  n.target = R"({"kind":"slack","url_env":"SLACK_URL"})";
+  n.attempts = 1;
+  n.last_error = "HTTP 404: <no_service>";
+  n.finished_at = viewer.now_ms - 60'000;
+  view.gave_up = n;
+  n.event = "started";
+  n.target = R"({"kind":"webhook","url":"https://hooks.acme.example/t0ken","secret_env":"S"})";
+  n.attempts = 3;
+  n.last_error = "HTTP 503";
+  view.retrying = {n};
+  html = server::render_index(status, config::Config{}, {}, std::nullopt, view, viewer);
+  CHECK_THAT(html, Catch::Contains("<li>a notification was given up 1 min ago: job 7 (failed) to <code>slack ($SLACK_URL)</code> "
+                                   "after 1 attempt(s): <code>HTTP 404: &lt;no_service&gt;</code></li>"));
+  CHECK_THAT(html, Catch::Contains("notification of job 7 (started) to <code>webhook https://hooks.acme.example/…</code> "
+                                   "not delivered after 3 attempt(s), being retried: <code>HTTP 503</code>"));
+  CHECK_THAT(html, !Catch::Contains("t0ken"));
+  view = {};
+  n.finished_at = viewer.now_ms - 2 * 86400'000;  // given up long ago: history, not trouble
+  view.gave_up = n;
+  CHECK_THAT(server::render_index(status, config::Config{}, {}, std::nullopt, view, viewer), !Catch::Contains("Trouble"));
+  view = {};
   view.store_error = {"job store: old", viewer.now_ms - 2 * 3600'000};
   CHECK_THAT(server::render_index(status, config::Config{}, {}, std::nullopt, view, viewer), !Catch::Contains("Trouble"));
 }
