@@ -47,7 +47,7 @@ void Notifier::start() {
 void Notifier::wake() {
   {
     std::lock_guard lock(wake_mu_);
-    wake_ = true;
+    ++wakes_;
   }
   woken_.notify_all();
 }
@@ -86,10 +86,11 @@ std::map<std::string, Notifier::Counts> Notifier::counts() const {
 
 void Notifier::work() {
   for (;;) {
+    std::uint64_t seen = 0;  // a wake after this makes the wait below return at once
     {
       std::lock_guard lock(wake_mu_);
       if (stopping_) return;
-      wake_ = false;
+      seen = wakes_;
     }
     std::vector<store::Notification> due;
     std::optional<std::int64_t> next_at;
@@ -97,7 +98,7 @@ void Notifier::work() {
       std::lock_guard claim(claim_mu_);
       try {
         due = store_.due_notifications(store::now_ms(), busy_, 1);
-        if (due.empty()) next_at = store_.next_notification_at();
+        if (due.empty()) next_at = store_.next_notification_at(busy_);
       } catch (const store::StoreError& e) {
         log::error("cannot read the notifications' queue", {{"error", e.what()}});
       }
@@ -107,11 +108,13 @@ void Notifier::work() {
       }
     }
     if (due.empty()) {
-      // Until woken, the next one is due, or a second passed (a retry another worker scheduled).
-      milliseconds wait(1000);
+      // Until the next one is due, or woken: whatever is queued or sent wakes
+      // the workers (the hook, a retry by hand, a worker done with one), so
+      // an idle notifier costs nothing. 30 s: a net for what nothing announced.
+      milliseconds wait(30000);
       if (next_at) wait = std::clamp(milliseconds(*next_at - store::now_ms()), milliseconds(1), wait);
       std::unique_lock lock(wake_mu_);
-      woken_.wait_for(lock, wait, [&] { return wake_ || stopping_; });
+      woken_.wait_for(lock, wait, [&] { return wakes_ != seen || stopping_; });
       continue;
     }
     deliver(due[0]);

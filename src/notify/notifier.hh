@@ -72,7 +72,8 @@ class Notifier {
   std::vector<std::int64_t> busy_;
   std::mutex wake_mu_;  // never held while calling the store: the hook wakes us from inside its lock
   std::condition_variable woken_;
-  bool wake_ = false, stopping_ = false;
+  std::uint64_t wakes_ = 0;  // every wake() counts: none is lost between two waits
+  bool stopping_ = false;
   mutable std::mutex counts_mu_;
   std::map<std::string, Counts> counts_;
   std::atomic<int> sending_{0};

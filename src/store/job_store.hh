@@ -273,8 +273,8 @@ class JobStore {
   // out BUSY (being sent) and any whose job has an earlier one to the same
   // target still pending: a receiver hears a job's events in order.
   std::vector<Notification> due_notifications(std::int64_t now, const std::vector<std::int64_t>& busy, int limit) const;
-  // When the earliest pending notification is due, if any is pending.
-  std::optional<std::int64_t> next_notification_at() const;
+  // When the earliest of those due_notifications could return is due, if any.
+  std::optional<std::int64_t> next_notification_at(const std::vector<std::int64_t>& busy) const;
   void record_notification_attempt(std::int64_t id, const NotificationAttempt& attempt);
   std::vector<Notification> list_notifications(const NotificationFilter& filter) const;
   std::optional<Notification> get_notification(std::int64_t id) const;

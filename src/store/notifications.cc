@@ -78,20 +78,28 @@ void JobStore::set_state_hook(StateHook* hook) {
   impl_->hook = hook;
 }
 
+namespace {
+
+// Pending ones that may go next: not being sent (BUSY), and not behind an
+// earlier pending one of the same job and target, which goes first (being
+// sent right now, or waiting for its retry).
+std::string sendable(const std::vector<std::int64_t>& busy) {
+  std::string skip;
+  for (std::int64_t id : busy) skip += (skip.empty() ? "" : ",") + std::to_string(id);
+  return std::string(" FROM notifications n WHERE state = 'pending'") +
+         (skip.empty() ? "" : " AND id NOT IN (" + skip + ")") +
+         " AND NOT EXISTS (SELECT 1 FROM notifications o WHERE o.job_id = n.job_id AND o.target = n.target AND "
+         "o.id < n.id AND o.state = 'pending')";
+}
+
+}  // namespace
+
 std::vector<Notification> JobStore::due_notifications(std::int64_t now, const std::vector<std::int64_t>& busy,
                                                       int limit) const {
   Lock lock(impl_->mu);
   return guarded("read due notifications", [&] {
-    std::string skip;
-    for (std::int64_t id : busy) skip += (skip.empty() ? "" : ",") + std::to_string(id);
-    // An earlier pending one of the same job and target goes first (it may be
-    // being sent right now, or waiting for its retry).
-    std::string sql = std::string("SELECT ") + kColumns +
-                      " FROM notifications n WHERE state = 'pending' AND next_at <= ?1" +
-                      (skip.empty() ? "" : " AND id NOT IN (" + skip + ")") +
-                      " AND NOT EXISTS (SELECT 1 FROM notifications o WHERE o.job_id = n.job_id AND "
-                      "o.target = n.target AND o.id < n.id AND o.state = 'pending') ORDER BY next_at, id LIMIT ?2";
-    SQLite::Statement q(impl_->db, sql);
+    SQLite::Statement q(impl_->db, std::string("SELECT ") + kColumns + sendable(busy) +
+                                       " AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2");
     q.bind(1, static_cast<int64_t>(now));
     q.bind(2, limit);
     std::vector<Notification> out;
@@ -100,10 +108,10 @@ std::vector<Notification> JobStore::due_notifications(std::int64_t now, const st
   });
 }
 
-std::optional<std::int64_t> JobStore::next_notification_at() const {
+std::optional<std::int64_t> JobStore::next_notification_at(const std::vector<std::int64_t>& busy) const {
   Lock lock(impl_->mu);
   return guarded("read the next notification", [&]() -> std::optional<std::int64_t> {
-    SQLite::Statement q(impl_->db, "SELECT min(next_at) FROM notifications WHERE state = 'pending'");
+    SQLite::Statement q(impl_->db, "SELECT min(next_at)" + sendable(busy));
     if (!q.executeStep() || q.getColumn(0).isNull()) return std::nullopt;
     return q.getColumn(0).getInt64();
   });

@@ -314,6 +314,12 @@ TEST_CASE("a job's notifications land with its state, the recovery is told once,
   REQUIRE(due.size() == 4);
   for (const auto& n : due) CHECK(n.event == "started");
   CHECK(s.due_notifications(store::now_ms(), {due[0].id}, 100).size() == 3);
+  // One in backoff, the rest being sent: the next one due is the backoff's end,
+  // not a blocked one's past time (the workers would spin until then).
+  std::int64_t later = store::now_ms() + 3600'000;
+  s.record_notification_attempt(due[0].id, {store::NotificationAttempt::Outcome::retry, 503, "HTTP 503", 1, later});
+  CHECK(s.next_notification_at({due[1].id, due[2].id, due[3].id}) == later);
+  CHECK(s.due_notifications(store::now_ms(), {due[1].id, due[2].id, due[3].id}, 100).empty());
 
   // A state change rolled back queues nothing.
   auto e = s.create_job(new_job("deploy"), 6);
