@@ -61,6 +61,11 @@ class HttpSender : public Sender {
       out.error = "not sent: the URL is not an http:// or https:// URL";
       return out;
     }
+    // It would end the request line early: a header of the URL's choosing.
+    if (std::any_of(url.begin(), url.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; })) {
+      out.error = "not sent: the URL holds a space or a control character";
+      return out;
+    }
     std::string origin = url.substr(0, slash), path = slash == std::string::npos ? "/" : url.substr(slash);
     httplib::Client client(origin);
     if (!client.is_valid()) {

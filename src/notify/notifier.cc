@@ -1,6 +1,7 @@
 #include "notify/notifier.hh"
 
 #include <algorithm>
+#include <cctype>
 #include <random>
 
 #include "notify/event.hh"
@@ -138,6 +139,8 @@ void Notifier::deliver(const store::Notification& n) {
     r.status = 400;  // final: no attempt can do better
   } else {
     std::string url = target->slack ? env_(target->url_env) : target->url;
+    // A secret's file or manifest often ends with a newline the URL doesn't have.
+    while (!url.empty() && std::isspace(static_cast<unsigned char>(url.back()))) url.pop_back();
     std::string secret = target->slack ? "" : env_(target->secret_env);
     for (const std::string* s : {&url, &secret})
       if (!s->empty()) secrets.push_back(*s);

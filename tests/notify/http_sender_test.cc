@@ -104,6 +104,8 @@ TEST_CASE("the HTTP sender gives up on a silent receiver at the deadline, and sa
   r = sender->post("http://127.0.0.1:" + std::to_string(closed_port) + "/secret-token", "{}", {}, 5s);
   CHECK(r.status == 0);
   CHECK(r.error == "no answer: cannot connect (refused or unreachable)");
+  r = sender->post("http://127.0.0.1:1/a\r\nX-Injected: 1", "{}", {}, 5s);
+  CHECK(r.error == "not sent: the URL holds a space or a control character");
   r = sender->post("ftp://127.0.0.1/secret-token", "{}", {}, 5s);
   CHECK(r.error == "not sent: the URL is not an http:// or https:// URL");
   CHECK(r.error.find("secret-token") == std::string::npos);
