@@ -127,6 +127,7 @@ git -C "$tmp/web" checkout -q -B mallory main && push web mallory-tmp &&
   git -C "$tmp/web" push -q origin HEAD:refs/pull/2/head && git -C "$tmp/web" push -q origin --delete mallory-tmp &&
   git -C "$tmp/web" checkout -q main
 open_prs 1:feature:acme/web 2:main:mallory/web
+pr_hook opened 2
 wait_for "the fork's PR runs in forks" 10 jobs_are "$data" 4 --workflow forks --state succeeded
 fork_job=$("$bin" jobs --data-dir "$data" --workflow forks --limit 1 | awk 'NR == 2 { print $1 }')
 log_of "$fork_job" >"$tmp/log"
@@ -139,6 +140,9 @@ check "review made no job of it" jobs_are "$data" 3 --workflow review
 # A draft waits until it is marked ready (the webhook says when; no ref moves).
 pr_push 3 wip
 open_prs 1:feature:acme/web 2:main:mallory/web 3:wip:acme/web:draft
+# As GitHub does on opening: without it, a poll between the ref and the list
+# takes the ref's move with a list that lacks the PR (until the 5-minute relist).
+pr_hook opened 3
 wait_for "the draft is held" 10 in_log r.log "review: PR #3 is a draft"
 check "no job for the draft" jobs_are "$data" 3 --workflow review
 open_prs 1:feature:acme/web 2:main:mallory/web 3:wip:acme/web
