@@ -17,6 +17,20 @@ void mask_all(nlohmann::ordered_json& j, const Masker& masker) {
 
 }  // namespace
 
+std::vector<std::string> secret_values(const config::Config& config, const EnvLookup& env) {
+  std::vector<std::string> out;
+  auto add = [&](const std::vector<config::NotifyTarget>& targets) {
+    for (const auto& t : targets)
+      for (const std::string* name : {&t.url_env, &t.secret_env})
+        if (!name->empty())
+          if (std::string v = env(*name); !v.empty()) out.push_back(std::move(v));
+  };
+  add(config.notifications);
+  for (const auto& w : config.workflows)
+    if (w.notify) add(*w.notify);
+  return out;
+}
+
 void mask_strings(nlohmann::ordered_json& j, const std::vector<std::string>& secrets) {
   Masker masker(secrets);
   if (!masker.empty()) mask_all(j, masker);
@@ -37,10 +51,7 @@ std::vector<store::NewNotification> NotifyHook::on_job_state(const store::JobRec
   bool recovered = job.state == store::JobState::succeeded && previous == store::JobState::failed;
   auto waiting = waiting_promote(job, workflow);
   std::vector<std::string> secrets = masked_;
-  for (const auto& t : targets)
-    for (const std::string* name : {&t.url_env, &t.secret_env})
-      if (!name->empty())
-        if (std::string v = env_(*name); !v.empty()) secrets.push_back(std::move(v));
+  for (auto& v : secret_values(*config, env_)) secrets.push_back(std::move(v));
   for (const auto& t : targets) {
     auto event = event_for(t, job.state, recovered, !waiting.empty());
     if (!event) continue;

@@ -39,6 +39,10 @@ class NotifyHook : public store::StateHook {
   EnvLookup env_;
 };
 
+// The values of every variable CONFIG's notifications name (set ones only):
+// what the runner's log and every payload mask.
+std::vector<std::string> secret_values(const config::Config& config, const EnvLookup& env);
+
 // Every string in J with secrets (the Masker's rules) replaced by ***.
 void mask_strings(nlohmann::ordered_json& j, const std::vector<std::string>& secrets);
 

@@ -206,7 +206,12 @@ void Notifier::deliver(const store::Notification& n) {
       store_.record_notification_attempt(n.id, a);
       return;
     } catch (const store::StoreError& e) {
-      if (a.outcome != Outcome::delivered || tries >= 600) {
+      bool stopping = false;
+      {
+        std::lock_guard lock(wake_mu_);
+        stopping = stopping_;
+      }
+      if (a.outcome != Outcome::delivered || tries >= 600 || stopping) {
         log::error("cannot record a notification's attempt", {{"delivery", n.delivery}, {"error", e.what()}});
         return;
       }

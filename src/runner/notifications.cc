@@ -4,7 +4,6 @@
 
 #include "runner/runner.hh"
 #include "util/log.hh"
-#include "util/masker.hh"
 
 namespace cwf::runner {
 namespace {
@@ -43,16 +42,7 @@ void Runner::stop_notifications() {
 
 void Runner::mask_notification_secrets() {
   std::vector<std::string> masked = options_.notify.masked;
-  auto config = reconciler_.current();
-  auto add = [&](const std::vector<config::NotifyTarget>& targets) {
-    for (const auto& t : targets)
-      for (const std::string* name : {&t.url_env, &t.secret_env})
-        if (!name->empty())
-          if (std::string v = runner_env(*name); !v.empty()) masked.push_back(std::move(v));
-  };
-  add(config->notifications);
-  for (const auto& w : config->workflows)
-    if (w.notify) add(*w.notify);
+  for (auto& v : notify::secret_values(*reconciler_.current(), runner_env)) masked.push_back(std::move(v));
   log::mask_secrets(masked);
 }
 
